@@ -1,0 +1,163 @@
+/* connection--1.0.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION connection" to load this file. \quit
+
+--
+-- The catalog.  One row per connection object of this database.  Only the
+-- extension's C functions read and write it (they bypass table privileges the
+-- way PostgreSQL's own catalog code does); ordinary roles cannot read it.
+--
+-- Identifier and secret property values never appear here in clear: they are
+-- encrypted together, with pgcrypto, into "secrets", bound to "id", under the
+-- key whose fingerprint is "key_fingerprint".  "masks" holds what desc()
+-- shows for identifiers (first 6 characters and 14 '*'), so that show() and
+-- desc() work without the key.
+--
+CREATE SEQUENCE connection.pg_connection_id_seq;
+
+CREATE TABLE connection.pg_connection (
+    id                  bigint      NOT NULL,
+    name                text        COLLATE "C" NOT NULL,
+    category            text        NOT NULL,
+    type                text        NOT NULL,
+    enabled             boolean     NOT NULL,
+    owner               oid         NOT NULL,
+    creator             text        NOT NULL,
+    created_time        timestamptz NOT NULL,
+    last_modified_time  timestamptz NOT NULL,
+    comment             text,
+    acl                 aclitem[],
+    plain_properties    jsonb       NOT NULL,
+    masks               jsonb       NOT NULL,
+    secrets             bytea,
+    key_fingerprint     text,
+    CONSTRAINT pg_connection_id_pkey PRIMARY KEY (id),
+    CONSTRAINT pg_connection_secrets_key CHECK ((secrets IS NULL) = (key_fingerprint IS NULL))
+);
+CREATE UNIQUE INDEX pg_connection_name_index ON connection.pg_connection (name);
+
+-- ciphertext does not compress; keep it out of the compressor
+ALTER TABLE connection.pg_connection ALTER COLUMN secrets SET STORAGE EXTERNAL;
+
+REVOKE ALL ON TABLE connection.pg_connection FROM PUBLIC;
+REVOKE ALL ON SEQUENCE connection.pg_connection_id_seq FROM PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('connection.pg_connection', '');
+SELECT pg_catalog.pg_extension_config_dump('connection.pg_connection_id_seq', '');
+
+GRANT USAGE ON SCHEMA connection TO PUBLIC;
+
+--
+-- Functions.  All are C functions that check their callers themselves; none
+-- is SECURITY DEFINER.  Writers are VOLATILE and PARALLEL UNSAFE; readers go
+-- through a per-backend cache and the key, so they stay in the leader.
+--
+
+CREATE FUNCTION connection.types()
+RETURNS TABLE (category text, type text, property text, kind text,
+               required text, description text)
+AS 'MODULE_PATHNAME', 'connection_types'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION connection.types() IS
+'list the connection types, their properties, the kind of each property (plain, identifier, secret) and when it is required';
+
+CREATE FUNCTION connection.create(name text, category text, type text,
+                                  properties jsonb,
+                                  comment text DEFAULT NULL,
+                                  if_not_exists boolean DEFAULT false,
+                                  or_replace boolean DEFAULT false)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_create'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.create(text, text, text, jsonb, text, boolean, boolean) IS
+'create a connection; identifier and secret properties are encrypted before they are stored';
+
+CREATE FUNCTION connection.show(pattern text DEFAULT NULL)
+RETURNS TABLE (name text, category text, type text, enabled text,
+               created_time timestamp(3))
+AS 'MODULE_PATHNAME', 'connection_show'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.show(text) IS
+'list the connections whose name matches a case-insensitive LIKE pattern (all when NULL), by name; created_time is UTC';
+
+CREATE FUNCTION connection.desc(name text, extended boolean DEFAULT false)
+RETURNS TABLE (info_name text, info_value text)
+AS 'MODULE_PATHNAME', 'connection_desc'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.desc(text, boolean) IS
+'describe a connection: metadata, plain properties, masked identifiers; never secrets';
+
+CREATE FUNCTION connection.drop(name text, if_exists boolean DEFAULT false,
+                                force boolean DEFAULT false)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_drop'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.drop(text, boolean, boolean) IS
+'drop a connection (owner or superuser)';
+
+CREATE FUNCTION connection.alter(name text,
+                                 set_properties jsonb DEFAULT NULL,
+                                 unset_properties text[] DEFAULT NULL,
+                                 enabled boolean DEFAULT NULL,
+                                 comment text DEFAULT NULL,
+                                 rename_to text DEFAULT NULL,
+                                 owner regrole DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_alter'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.alter(text, jsonb, text[], boolean, text, text, regrole) IS
+'change a connection''s properties, state, comment (empty string removes it), name or owner (owner or superuser)';
+
+CREATE FUNCTION connection.credentials(name text)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'connection_credentials'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.credentials(text) IS
+'all properties of an enabled connection, decrypted (owner and superusers)';
+
+CREATE FUNCTION connection.property(name text, property text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'connection_property'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.property(text, text) IS
+'one property of an enabled connection, decrypted; NULL when it is not set (owner and superusers)';
+
+CREATE FUNCTION connection.rotate_key()
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'connection_rotate_key'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+REVOKE ALL ON FUNCTION connection.rotate_key() FROM PUBLIC;
+
+COMMENT ON FUNCTION connection.rotate_key() IS
+'re-encrypt every connection not yet under the current key; returns how many were re-encrypted (superuser)';
+
+--
+-- Metadata for application queries.  The view runs with its owner's rights,
+-- so it can read the catalog; it exposes no property at all.
+--
+CREATE VIEW connection.connections AS
+    SELECT c.name,
+           c.category,
+           c.type,
+           CASE WHEN c.enabled THEN 'ENABLED' ELSE 'DISABLED' END AS enabled,
+           pg_catalog.pg_get_userbyid(c.owner)::text AS owner,
+           c.creator,
+           c.created_time,
+           c.last_modified_time,
+           c.comment
+      FROM connection.pg_connection AS c;
+
+GRANT SELECT ON connection.connections TO PUBLIC;
+
+COMMENT ON VIEW connection.connections IS
+'connection metadata (no property values), one row per connection';

@@ -1,0 +1,158 @@
+/*-------------------------------------------------------------------------
+ *
+ * cache.c
+ *	  Backend-local cache of connection rows by name, for the hot path of
+ *	  credentials(), property() and desc().
+ *
+ * The cache holds copies of catalog rows (ciphertext included, never
+ * decrypted values) in CacheContext.  Every catalog write sends a relcache
+ * invalidation for the catalog table; our relcache callback only marks the
+ * cache stale, and the next lookup starts over.  Deferring the reset that
+ * way keeps a row returned by a lookup valid until the next lookup, even if
+ * an invalidation arrives in between (say, while decrypting).
+ *
+ * A lookup first processes pending invalidation messages, so a cached row
+ * is never older than the last change committed before the lookup.  An
+ * invalidation that arrives while a row is being read from the table (the
+ * read takes locks, which processes messages) may be about that very row:
+ * then the row is returned but not kept.
+ *
+ * The cache is bounded: past CONN_CACHE_MAX_ENTRIES it is emptied and
+ * refilled, which keeps its memory in proportion to that bound.
+ *
+ * IDENTIFICATION
+ *	  src/cache.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+
+#include "cache.h"
+#include "crypto.h"
+
+typedef struct CacheEntry
+{
+	char		name[NAMEDATALEN];	/* hash key: normalized name */
+	ConnRow    *row;
+} CacheEntry;
+
+static MemoryContext CacheContext = NULL;
+static HTAB *cache = NULL;
+static bool cache_stale = true;
+static uint64 inval_count = 0;
+
+/*
+ * Relcache callback: relid is a relation whose relcache entry is being
+ * invalidated, or InvalidOid for all of them.
+ */
+static void
+cache_callback(Datum arg, Oid relid)
+{
+	/* before the table's OID is known there is nothing to forget */
+	if (relid == InvalidOid || relid == ConnCatalogRelidIfKnown())
+	{
+		cache_stale = true;
+		inval_count++;
+		ConnCatalogReset();
+		ConnCryptoReset();
+	}
+}
+
+void
+ConnCacheInit(void)
+{
+	CacheRegisterRelcacheCallback(cache_callback, (Datum) 0);
+}
+
+/* Start over with an empty cache. */
+static void
+cache_reset(void)
+{
+	HASHCTL		ctl;
+
+	if (CacheContext == NULL)
+		CacheContext = AllocSetContextCreate(TopMemoryContext, "connection cache",
+											 ALLOCSET_DEFAULT_SIZES);
+	else
+		MemoryContextReset(CacheContext);
+
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(CacheEntry);
+	ctl.hcxt = CacheContext;
+	cache = hash_create("connection cache", 256, &ctl,
+						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	cache_stale = false;
+}
+
+/*
+ * ConnCacheLookup
+ *		The row of a connection by normalized name, or NULL if there is none.
+ *
+ * The row belongs to the cache: do not modify it, and do not use it after
+ * the next lookup.
+ */
+const ConnRow *
+ConnCacheLookup(const char *name)
+{
+	CacheEntry *entry;
+	ConnRow    *row;
+	uint64		count_before;
+
+	AcceptInvalidationMessages();
+	if (cache_stale || cache == NULL)
+		cache_reset();
+
+	entry = hash_search(cache, name, HASH_FIND, NULL);
+	if (entry)
+		return entry->row;
+
+	if (hash_get_num_entries(cache) >= CONN_CACHE_MAX_ENTRIES)
+		cache_reset();
+
+	count_before = inval_count;
+	row = ConnCatalogFetch(name, CacheContext);
+	if (row == NULL)
+		return NULL;
+	if (inval_count != count_before)
+	{
+		/* possibly stale already: hand it out once, drop it at next lookup */
+		cache_stale = true;
+		return row;
+	}
+	entry = hash_search(cache, name, HASH_ENTER, NULL);
+	entry->row = row;
+	return row;
+}
+
+/*
+ * ConnCacheGet
+ *		Like ConnCacheLookup, but reports 42704 when there is no such
+ *		connection.
+ */
+const ConnRow *
+ConnCacheGet(const char *name)
+{
+	const ConnRow *row = ConnCacheLookup(name);
+
+	if (row == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("connection \"%s\" does not exist", name)));
+	return row;
+}
+
+/*
+ * ConnCacheInvalidate
+ *		Mark the cache stale now (our own writes; other backends hear of them
+ *		through the relcache invalidation sent at commit).
+ */
+void
+ConnCacheInvalidate(void)
+{
+	cache_stale = true;
+	inval_count++;
+}

@@ -1,0 +1,399 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *	  The only code that reads or writes the catalog table
+ *	  connection.pg_connection: lookups, ordered scans, inserts, updates
+ *	  and deletes, and the locks that make concurrent writers safe.
+ *
+ * Reads use systable scans with a catalog snapshot, which for a table that
+ * is not a system catalog is taken afresh on each scan: like PostgreSQL's
+ * own catalog lookups, they see the latest committed state (plus the
+ * transaction's own changes), whatever the isolation level.
+ *
+ * Locking.  A writer first takes RowExclusiveLock on the table, then an
+ * AccessExclusiveLock on each connection name it creates, changes or drops
+ * (a lock tag of the table's OID and a hash of the name, held to the end of
+ * the transaction), and only then reads the row.  So two sessions creating
+ * one name are serialized and the second one sees the first one's row once
+ * it commits, and an update never meets a concurrently updated tuple.
+ * A name referenced by another connection is locked in ShareLock, which a
+ * concurrent drop of that name waits for.  rotate_key() takes ExclusiveLock
+ * on the table.  The table lock always comes first, so these cannot
+ * deadlock among themselves.
+ *
+ * Every write sends a relcache invalidation for the table (at commit to
+ * other backends), which is what backend caches listen to.
+ *
+ * IDENTIFICATION
+ *	  src/catalog.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "commands/sequence.h"
+#include "common/hashfn.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "catalog.h"
+
+#define CATALOG_SCHEMA		"connection"
+#define CATALOG_TABLE		"pg_connection"
+#define CATALOG_NAME_INDEX	"pg_connection_name_index"
+#define CATALOG_SEQUENCE	"pg_connection_id_seq"
+
+/* OIDs of the catalog objects, looked up once and reset on invalidation */
+static Oid	catalog_relid = InvalidOid;
+static Oid	catalog_name_index = InvalidOid;
+static Oid	catalog_seq = InvalidOid;
+
+struct ConnCatalogScan
+{
+	Relation	rel;
+	Relation	index;
+	SysScanDesc scan;
+	LOCKMODE	lockmode;
+	MemoryContext scancxt;		/* where the scan keeps its state */
+};
+
+static Oid
+lookup_catalog_oid(Oid nsp, const char *relname)
+{
+	Oid			relid = get_relname_relid(relname, nsp);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"connection\" is not installed in this database"),
+				 errhint("Run CREATE EXTENSION connection.")));
+	return relid;
+}
+
+static void
+lookup_catalog(void)
+{
+	Oid			nsp;
+
+	if (OidIsValid(catalog_relid))
+		return;
+	nsp = get_namespace_oid(CATALOG_SCHEMA, true);
+	catalog_name_index = lookup_catalog_oid(nsp, CATALOG_NAME_INDEX);
+	catalog_seq = lookup_catalog_oid(nsp, CATALOG_SEQUENCE);
+	/* last, so that a failure above leaves everything unset */
+	catalog_relid = lookup_catalog_oid(nsp, CATALOG_TABLE);
+}
+
+/*
+ * ConnCatalogRelid
+ *		OID of connection.pg_connection; reports 55000 when the extension is
+ *		not installed in this database.
+ */
+Oid
+ConnCatalogRelid(void)
+{
+	lookup_catalog();
+	return catalog_relid;
+}
+
+/*
+ * ConnCatalogRelidIfKnown
+ *		The table's OID if it has been looked up, else InvalidOid; never
+ *		touches the catalogs (safe in invalidation callbacks).
+ */
+Oid
+ConnCatalogRelidIfKnown(void)
+{
+	return catalog_relid;
+}
+
+/*
+ * ConnCatalogReset
+ *		Forget the cached OIDs (called on relcache invalidation: the
+ *		extension may have been dropped and created again).
+ */
+void
+ConnCatalogReset(void)
+{
+	catalog_relid = InvalidOid;
+	catalog_name_index = InvalidOid;
+	catalog_seq = InvalidOid;
+}
+
+static void
+lock_name(const char *name, LOCKMODE mode)
+{
+	uint32		h = hash_bytes((const unsigned char *) name, strlen(name));
+
+	LockDatabaseObject(catalog_relid, (Oid) h, 0, mode);
+}
+
+/*
+ * ConnCatalogLockNames
+ *		Lock the table for writing, then one or two connection names
+ *		exclusively (name2 may be NULL), in a fixed order.
+ */
+void
+ConnCatalogLockNames(const char *name1, const char *name2)
+{
+	lookup_catalog();
+	LockRelationOid(catalog_relid, RowExclusiveLock);
+	if (name2 && strcmp(name1, name2) > 0)
+	{
+		const char *t = name1;
+
+		name1 = name2;
+		name2 = t;
+	}
+	lock_name(name1, AccessExclusiveLock);
+	if (name2 && strcmp(name1, name2) != 0)
+		lock_name(name2, AccessExclusiveLock);
+}
+
+/*
+ * ConnCatalogLockForRead
+ *		Keep a referenced connection from being dropped or renamed until the
+ *		end of the transaction.
+ */
+void
+ConnCatalogLockForRead(const char *name)
+{
+	lookup_catalog();
+	lock_name(name, ShareLock);
+}
+
+/* Deform a catalog tuple into a ConnRow in the current memory context. */
+static ConnRow *
+row_from_tuple(Relation rel, HeapTuple tup, bool metadata_only)
+{
+	Datum		values[Natts_pg_connection];
+	bool		nulls[Natts_pg_connection];
+	ConnRow    *row = palloc0(sizeof(ConnRow));
+	char	   *typname;
+
+	heap_deform_tuple(tup, RelationGetDescr(rel), values, nulls);
+
+	row->id = DatumGetInt64(values[Anum_pg_connection_id - 1]);
+	row->name = TextDatumGetCString(values[Anum_pg_connection_name - 1]);
+	typname = TextDatumGetCString(values[Anum_pg_connection_type - 1]);
+	row->type = ConnTypeByName(typname);
+	if (row->type == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("connection \"%s\" has unknown type \"%s\"", row->name, typname)));
+	row->enabled = DatumGetBool(values[Anum_pg_connection_enabled - 1]);
+	row->owner = DatumGetObjectId(values[Anum_pg_connection_owner - 1]);
+	row->creator = TextDatumGetCString(values[Anum_pg_connection_creator - 1]);
+	row->created = DatumGetTimestampTz(values[Anum_pg_connection_created_time - 1]);
+	row->modified = DatumGetTimestampTz(values[Anum_pg_connection_modified_time - 1]);
+	if (!nulls[Anum_pg_connection_comment - 1])
+		row->comment = TextDatumGetCString(values[Anum_pg_connection_comment - 1]);
+	row->tid = tup->t_self;
+
+	if (metadata_only)
+		return row;
+
+	if (!nulls[Anum_pg_connection_acl - 1])
+		row->acl = DatumGetAclPCopy(values[Anum_pg_connection_acl - 1]);
+	row->plain = DatumGetJsonbPCopy(values[Anum_pg_connection_plain - 1]);
+	row->masks = DatumGetJsonbPCopy(values[Anum_pg_connection_masks - 1]);
+	if (!nulls[Anum_pg_connection_secrets - 1])
+	{
+		row->secrets = DatumGetByteaPCopy(values[Anum_pg_connection_secrets - 1]);
+		row->key_fingerprint =
+			TextDatumGetCString(values[Anum_pg_connection_key_fingerprint - 1]);
+	}
+	return row;
+}
+
+static HeapTuple
+row_form_tuple(Relation rel, const ConnRow *row)
+{
+	Datum		values[Natts_pg_connection];
+	bool		nulls[Natts_pg_connection];
+
+	memset(nulls, false, sizeof(nulls));
+	values[Anum_pg_connection_id - 1] = Int64GetDatum(row->id);
+	values[Anum_pg_connection_name - 1] = CStringGetTextDatum(row->name);
+	values[Anum_pg_connection_category - 1] = CStringGetTextDatum(row->type->category);
+	values[Anum_pg_connection_type - 1] = CStringGetTextDatum(row->type->name);
+	values[Anum_pg_connection_enabled - 1] = BoolGetDatum(row->enabled);
+	values[Anum_pg_connection_owner - 1] = ObjectIdGetDatum(row->owner);
+	values[Anum_pg_connection_creator - 1] = CStringGetTextDatum(row->creator);
+	values[Anum_pg_connection_created_time - 1] = TimestampTzGetDatum(row->created);
+	values[Anum_pg_connection_modified_time - 1] = TimestampTzGetDatum(row->modified);
+	if (row->comment)
+		values[Anum_pg_connection_comment - 1] = CStringGetTextDatum(row->comment);
+	else
+		nulls[Anum_pg_connection_comment - 1] = true;
+	if (row->acl)
+		values[Anum_pg_connection_acl - 1] = PointerGetDatum(row->acl);
+	else
+		nulls[Anum_pg_connection_acl - 1] = true;
+	values[Anum_pg_connection_plain - 1] = JsonbPGetDatum(row->plain);
+	values[Anum_pg_connection_masks - 1] = JsonbPGetDatum(row->masks);
+	if (row->secrets)
+	{
+		values[Anum_pg_connection_secrets - 1] = PointerGetDatum(row->secrets);
+		values[Anum_pg_connection_key_fingerprint - 1] = CStringGetTextDatum(row->key_fingerprint);
+	}
+	else
+	{
+		nulls[Anum_pg_connection_secrets - 1] = true;
+		nulls[Anum_pg_connection_key_fingerprint - 1] = true;
+	}
+	return heap_form_tuple(RelationGetDescr(rel), values, nulls);
+}
+
+/*
+ * ConnCatalogFetch
+ *		The row of a connection (by normalized name), built in mcxt, or NULL
+ *		if there is none.
+ */
+ConnRow *
+ConnCatalogFetch(const char *name, MemoryContext mcxt)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	ConnRow    *row = NULL;
+
+	lookup_catalog();
+	rel = table_open(catalog_relid, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_connection_name, BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(name));
+	scan = systable_beginscan(rel, catalog_name_index, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+
+		row = row_from_tuple(rel, tup, false);
+		MemoryContextSwitchTo(old);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return row;
+}
+
+/*
+ * ConnCatalogBeginScan
+ *		Start a scan of all connections in name order.  The lock is kept to
+ *		the end of the transaction.
+ */
+ConnCatalogScan *
+ConnCatalogBeginScan(LOCKMODE lockmode)
+{
+	ConnCatalogScan *scan = palloc(sizeof(ConnCatalogScan));
+
+	lookup_catalog();
+	scan->lockmode = lockmode;
+	scan->scancxt = CurrentMemoryContext;
+	scan->rel = table_open(catalog_relid, lockmode);
+	scan->index = index_open(catalog_name_index, AccessShareLock);
+	scan->scan = systable_beginscan_ordered(scan->rel, scan->index, NULL, 0, NULL);
+	return scan;
+}
+
+/*
+ * ConnCatalogNext
+ *		Next row of a scan (palloc'd in the current memory context, which
+ *		may be shorter-lived than the scan), or NULL at the end.  With
+ *		metadata_only, the property and privilege columns are left NULL.
+ */
+ConnRow *
+ConnCatalogNext(ConnCatalogScan *scan, bool metadata_only)
+{
+	MemoryContext rowcxt = MemoryContextSwitchTo(scan->scancxt);
+	HeapTuple	tup = systable_getnext_ordered(scan->scan, ForwardScanDirection);
+
+	MemoryContextSwitchTo(rowcxt);
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	return row_from_tuple(scan->rel, tup, metadata_only);
+}
+
+void
+ConnCatalogEndScan(ConnCatalogScan *scan)
+{
+	systable_endscan_ordered(scan->scan);
+	index_close(scan->index, AccessShareLock);
+	table_close(scan->rel, NoLock);
+	pfree(scan);
+}
+
+/*
+ * ConnCatalogNextId
+ *		A new connection id, from the extension's sequence.
+ */
+int64
+ConnCatalogNextId(void)
+{
+	lookup_catalog();
+	return nextval_internal(catalog_seq, false);
+}
+
+/* After a write: tell every backend's cache, and make it visible to us. */
+static void
+after_write(void)
+{
+	CacheInvalidateRelcacheByRelid(catalog_relid);
+	CommandCounterIncrement();
+}
+
+void
+ConnCatalogInsert(const ConnRow *row)
+{
+	Relation	rel;
+	HeapTuple	tup;
+
+	lookup_catalog();
+	rel = table_open(catalog_relid, RowExclusiveLock);
+	tup = row_form_tuple(rel, row);
+	CatalogTupleInsert(rel, tup);
+	heap_freetuple(tup);
+	table_close(rel, NoLock);
+	after_write();
+}
+
+/*
+ * ConnCatalogUpdate
+ *		Replace the row read at row->tid by the contents of row.
+ */
+void
+ConnCatalogUpdate(const ConnRow *row)
+{
+	Relation	rel;
+	HeapTuple	tup;
+
+	lookup_catalog();
+	rel = table_open(catalog_relid, RowExclusiveLock);
+	tup = row_form_tuple(rel, row);
+	CatalogTupleUpdate(rel, (ItemPointer) &row->tid, tup);
+	heap_freetuple(tup);
+	table_close(rel, NoLock);
+	after_write();
+}
+
+void
+ConnCatalogDelete(const ConnRow *row)
+{
+	Relation	rel;
+
+	lookup_catalog();
+	rel = table_open(catalog_relid, RowExclusiveLock);
+	CatalogTupleDelete(rel, (ItemPointer) &row->tid);
+	table_close(rel, NoLock);
+	after_write();
+}

@@ -1,0 +1,77 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.h
+ *	  Access to the catalog table connection.pg_connection.
+ *
+ * IDENTIFICATION
+ *	  src/catalog.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CONNECTION_CATALOG_H
+#define CONNECTION_CATALOG_H
+
+#include "access/htup.h"
+#include "storage/itemptr.h"
+#include "storage/lockdefs.h"
+#include "utils/acl.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "registry.h"
+
+/* Columns of connection.pg_connection (see connection--1.0.sql). */
+#define Natts_pg_connection					15
+#define Anum_pg_connection_id				1
+#define Anum_pg_connection_name				2
+#define Anum_pg_connection_category			3
+#define Anum_pg_connection_type				4
+#define Anum_pg_connection_enabled			5
+#define Anum_pg_connection_owner			6
+#define Anum_pg_connection_creator			7
+#define Anum_pg_connection_created_time		8
+#define Anum_pg_connection_modified_time	9
+#define Anum_pg_connection_comment			10
+#define Anum_pg_connection_acl				11
+#define Anum_pg_connection_plain			12
+#define Anum_pg_connection_masks			13
+#define Anum_pg_connection_secrets			14
+#define Anum_pg_connection_key_fingerprint	15
+
+/* One catalog row, deformed.  NULL pointers stand for SQL NULLs. */
+typedef struct ConnRow
+{
+	int64		id;
+	char	   *name;
+	const ConnTypeDef *type;
+	bool		enabled;
+	Oid			owner;
+	char	   *creator;
+	TimestampTz created;
+	TimestampTz modified;
+	char	   *comment;
+	Acl		   *acl;
+	Jsonb	   *plain;			/* plain properties */
+	Jsonb	   *masks;			/* masked identifiers */
+	bytea	   *secrets;		/* ciphertext of identifiers and secrets */
+	char	   *key_fingerprint;
+	ItemPointerData tid;		/* where the row was read */
+} ConnRow;
+
+typedef struct ConnCatalogScan ConnCatalogScan;
+
+extern Oid	ConnCatalogRelid(void);
+extern Oid	ConnCatalogRelidIfKnown(void);
+extern void ConnCatalogReset(void);
+extern void ConnCatalogLockNames(const char *name1, const char *name2);
+extern void ConnCatalogLockForRead(const char *name);
+extern ConnRow *ConnCatalogFetch(const char *name, MemoryContext mcxt);
+extern ConnCatalogScan *ConnCatalogBeginScan(LOCKMODE lockmode);
+extern ConnRow *ConnCatalogNext(ConnCatalogScan *scan, bool metadata_only);
+extern void ConnCatalogEndScan(ConnCatalogScan *scan);
+extern int64 ConnCatalogNextId(void);
+extern void ConnCatalogInsert(const ConnRow *row);
+extern void ConnCatalogUpdate(const ConnRow *row);
+extern void ConnCatalogDelete(const ConnRow *row);
+
+#endif							/* CONNECTION_CATALOG_H */

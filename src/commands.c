@@ -1,0 +1,494 @@
+/*-------------------------------------------------------------------------
+ *
+ * commands.c
+ *	  SQL entry points that change connections: create(), alter(), drop()
+ *	  and rotate_key().
+ *
+ * Each of them validates everything it can before it takes locks, then
+ * locks the names it touches (see catalog.c), reads the current row, checks
+ * ownership, builds the complete new row (encrypting before anything is
+ * written: plaintext never reaches a heap page or the WAL) and writes it in
+ * one catalog operation.  Any error leaves the catalog as it was; the
+ * caller's transaction decides the rest.
+ *
+ * IDENTIFICATION
+ *	  src/commands.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "cache.h"
+#include "catalog.h"
+#include "commands.h"
+#include "crypto.h"
+#include "privileges.h"
+#include "registry.h"
+
+PG_FUNCTION_INFO_V1(connection_create);
+PG_FUNCTION_INFO_V1(connection_alter);
+PG_FUNCTION_INFO_V1(connection_drop);
+PG_FUNCTION_INFO_V1(connection_rotate_key);
+
+/*
+ * ConnArgText
+ *		Argument argno as a C string; reports 22004 if it is NULL.
+ */
+char *
+ConnArgText(FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", argname)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/* Boolean argument; NULL is refused like any other NULL argument. */
+static bool
+arg_bool(FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", argname)));
+	return PG_GETARG_BOOL(argno);
+}
+
+/*
+ * ConnArgName
+ *		Argument argno as a normalized connection name.
+ */
+char *
+ConnArgName(FunctionCallInfo fcinfo, int argno)
+{
+	return ConnNormalizeName(ConnArgText(fcinfo, argno, "connection name"),
+							 "connection name");
+}
+
+/* Current time at millisecond precision (what the catalog keeps). */
+static TimestampTz
+now_ms(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	return now - now % 1000;
+}
+
+/*
+ * ConnRowProps
+ *		The properties of a row: plain ones, and, with decrypt, identifiers
+ *		and secrets (release those with ConnWipeProps).
+ */
+void
+ConnRowProps(const ConnRow *row, ConnProps *props, bool decrypt)
+{
+	memset(props, 0, sizeof(ConnProps));
+	props->type = row->type;
+	ConnPropsFromJsonb(props, row->plain);
+	if (decrypt && row->secrets)
+		ConnDecryptProps(row->id, row->name, row->secrets, row->key_fingerprint, props);
+}
+
+/* Store props into the row's property columns, encrypting as needed. */
+static void
+set_row_props(ConnRow *row, const ConnProps *props)
+{
+	row->plain = ConnPropsToJsonb(props, CONN_KIND_BIT(CONN_PLAIN), false);
+	row->masks = ConnPropsToJsonb(props, CONN_KIND_BIT(CONN_IDENTIFIER), true);
+	row->secrets = ConnEncryptProps(row->id, props, &row->key_fingerprint);
+}
+
+/*
+ * Check the properties that name other connections: they must exist (and be
+ * kept from being dropped until we commit), and be of the right kind.
+ */
+static void
+check_references(const ConnProps *props, const char *connname)
+{
+	for (int i = 0; i < props->type->nprops; i++)
+	{
+		const ConnPropDef *def = &props->type->props[i];
+		const char *refname = props->values[i];
+		ConnRow    *ref;
+
+		if (def->fmt != CONN_FMT_CONNECTION || refname == NULL)
+			continue;
+		if (strcmp(refname, connname) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("connection \"%s\" cannot reference itself in %s", connname, def->name)));
+		ConnCatalogLockForRead(refname);
+		ref = ConnCatalogFetch(refname, CurrentMemoryContext);
+		if (ref == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("connection \"%s\" does not exist", refname),
+					 errdetail("Property %s of connection \"%s\" names it.", def->name, connname)));
+		if (strcmp(def->name, "STORAGE_CONNECTION") == 0 &&
+			strcmp(ref->type->category, "STORAGE") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("connection \"%s\" is not a STORAGE connection", refname),
+					 errdetail("Property %s must name a STORAGE connection.", def->name)));
+		if (strcmp(def->name, "SOURCE_CONNECTION") == 0)
+		{
+			ConnProps	refprops;
+
+			ConnRowProps(ref, &refprops, false);
+			if (!ref->type->has_auth_modes || ConnPropsRoleMode(&refprops) ||
+				ConnPropsCloud(&refprops) != ConnPropsCloud(props))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("connection \"%s\" cannot be the source connection of \"%s\"",
+								refname, connname),
+						 errdetail("A source connection must authenticate with access keys on the same cloud (%s).",
+								   ConnCloudName(ConnPropsCloud(props)))));
+		}
+	}
+}
+
+/*
+ * connection.create(name, category, type, properties, comment,
+ *					 if_not_exists, or_replace)
+ */
+Datum
+connection_create(PG_FUNCTION_ARGS)
+{
+	char	   *name = ConnArgName(fcinfo, 0);
+	char	   *category = ConnArgText(fcinfo, 1, "connection category");
+	char	   *typname = ConnArgText(fcinfo, 2, "connection type");
+	char	   *comment = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	bool		if_not_exists = arg_bool(fcinfo, 5, "if_not_exists");
+	bool		or_replace = arg_bool(fcinfo, 6, "or_replace");
+	ConnProps	props;
+	ConnRow    *old;
+	ConnRow    *row;
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("connection properties must not be null"),
+				 errhint("Pass '{}' for a connection without properties.")));
+	if (if_not_exists && or_replace)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("if_not_exists and or_replace cannot both be true")));
+	PreventCommandIfReadOnly("connection.create()");
+
+	memset(&props, 0, sizeof(props));
+	props.type = ConnLookupType(category, typname);
+	ConnParseProps(&props, PG_GETARG_JSONB_P(3));
+
+	ConnCatalogLockNames(name, NULL);
+	old = ConnCatalogFetch(name, CurrentMemoryContext);
+	if (old)
+	{
+		if (if_not_exists)
+		{
+			ConnWipeProps(&props);
+			ereport(NOTICE,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("connection \"%s\" already exists, skipping", name)));
+			PG_RETURN_VOID();
+		}
+		if (!or_replace)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("connection \"%s\" already exists", name),
+					 errhint("Use or_replace => true to replace it, or connection.alter() to change it.")));
+		ConnCheckOwner(old);
+
+		/* a replaced role-based connection keeps its EXTERNAL_ID */
+		if (ConnPropsRoleMode(&props))
+		{
+			ConnProps	oldprops;
+			int			newidx = ConnLookupProp(props.type, "EXTERNAL_ID", true);
+			int			oldidx = ConnLookupProp(old->type, "EXTERNAL_ID", true);
+
+			ConnRowProps(old, &oldprops, false);
+			if (newidx >= 0 && oldidx >= 0)
+				props.values[newidx] = oldprops.values[oldidx];
+		}
+	}
+
+	ConnValidateProps(&props, name, true);
+	check_references(&props, name);
+
+	row = palloc0(sizeof(ConnRow));
+	if (old)
+	{
+		row->id = old->id;
+		row->owner = old->owner;
+		row->creator = old->creator;
+		row->created = old->created;
+		row->acl = old->acl;
+		row->tid = old->tid;
+	}
+	else
+	{
+		row->id = ConnCatalogNextId();
+		row->owner = GetUserId();
+		row->creator = GetUserNameFromId(GetUserId(), false);
+		row->created = now_ms();
+	}
+	row->name = name;
+	row->type = props.type;
+	row->enabled = true;
+	row->comment = (comment && comment[0]) ? comment : NULL;
+	row->modified = old ? now_ms() : row->created;
+	set_row_props(row, &props);
+	ConnWipeProps(&props);
+
+	if (old)
+		ConnCatalogUpdate(row);
+	else
+		ConnCatalogInsert(row);
+	ConnCacheInvalidate();
+	PG_RETURN_VOID();
+}
+
+/*
+ * Apply set_properties and unset_properties of alter() to props (the current
+ * properties, decrypted).  Returns whether PROVIDER changed.
+ */
+static bool
+merge_props(ConnProps *props, const char *connname, Jsonb *set, ArrayType *unset)
+{
+	bool		unset_idx[CONN_MAX_PROPS] = {false};
+	char	   *old_provider;
+	int			provider_idx = ConnLookupProp(props->type, "PROVIDER", true);
+
+	old_provider = provider_idx >= 0 ? props->values[provider_idx] : NULL;
+
+	if (unset)
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(unset, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			char	   *pname;
+			int			idx;
+
+			if (nulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("property names in unset_properties must not be null")));
+			pname = TextDatumGetCString(elems[i]);
+			idx = ConnLookupProp(props->type, pname, false);
+			if (props->type->props[idx].req == CONN_REQ_GENERATED)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("property %s cannot be unset", props->type->props[idx].name),
+						 errdetail("It is generated and removed with ROLE_ARN.")));
+			if (props->values[idx] == NULL && !unset_idx[idx])
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("property %s is not set for connection \"%s\"",
+								props->type->props[idx].name, connname)));
+			unset_idx[idx] = true;
+			props->values[idx] = NULL;
+		}
+	}
+
+	if (set)
+	{
+		ConnProps	delta;
+
+		memset(&delta, 0, sizeof(delta));
+		delta.type = props->type;
+		ConnParseProps(&delta, set);
+		for (int i = 0; i < props->type->nprops; i++)
+		{
+			if (delta.values[i] == NULL)
+				continue;
+			if (unset_idx[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("property %s cannot be both set and unset", props->type->props[i].name)));
+			props->values[i] = delta.values[i];
+		}
+	}
+
+	if (provider_idx < 0)
+		return false;
+	if (old_provider == NULL || props->values[provider_idx] == NULL)
+		return old_provider != props->values[provider_idx];
+	return strcmp(old_provider, props->values[provider_idx]) != 0;
+}
+
+/*
+ * connection.alter(name, set_properties, unset_properties, enabled, comment,
+ *					rename_to, owner)
+ */
+Datum
+connection_alter(PG_FUNCTION_ARGS)
+{
+	char	   *name = ConnArgName(fcinfo, 0);
+	Jsonb	   *set = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	ArrayType  *unset = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
+	char	   *newname = PG_ARGISNULL(5) ? NULL :
+		ConnNormalizeName(text_to_cstring(PG_GETARG_TEXT_PP(5)), "connection name");
+	ConnRow    *row;
+	bool		changed = false;
+
+	if (unset && ARR_NDIM(unset) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("unset_properties must be a one-dimensional array")));
+	PreventCommandIfReadOnly("connection.alter()");
+
+	ConnCatalogLockNames(name, newname);
+	row = ConnCatalogFetch(name, CurrentMemoryContext);
+	if (row == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("connection \"%s\" does not exist", name)));
+	ConnCheckOwner(row);
+
+	if (set || unset)
+	{
+		ConnProps	props;
+		bool		provider_changed;
+
+		ConnRowProps(row, &props, true);
+		provider_changed = merge_props(&props, name, set, unset);
+		ConnValidateProps(&props, name, provider_changed);
+		check_references(&props, name);
+		set_row_props(row, &props);
+		ConnWipeProps(&props);
+		changed = true;
+	}
+	if (!PG_ARGISNULL(3))
+	{
+		row->enabled = PG_GETARG_BOOL(3);
+		changed = true;
+	}
+	if (!PG_ARGISNULL(4))
+	{
+		char	   *comment = text_to_cstring(PG_GETARG_TEXT_PP(4));
+
+		row->comment = comment[0] ? comment : NULL;
+		changed = true;
+	}
+	if (newname && strcmp(newname, name) != 0)
+	{
+		if (ConnCatalogFetch(newname, CurrentMemoryContext) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("connection \"%s\" already exists", newname)));
+		row->name = newname;
+		changed = true;
+	}
+	if (!PG_ARGISNULL(6))
+	{
+		Oid			newowner = PG_GETARG_OID(6);
+
+		if (newowner != row->owner)
+		{
+			/* like ALTER ... OWNER TO: only to a role one belongs to */
+			if (!superuser())
+				check_is_member_of_role(GetUserId(), newowner);
+			row->owner = newowner;
+			changed = true;
+		}
+	}
+
+	if (changed)
+	{
+		row->modified = now_ms();
+		ConnCatalogUpdate(row);
+		ConnCacheInvalidate();
+	}
+	PG_RETURN_VOID();
+}
+
+/*
+ * connection.drop(name, if_exists, force)
+ */
+Datum
+connection_drop(PG_FUNCTION_ARGS)
+{
+	char	   *name = ConnArgName(fcinfo, 0);
+	bool		if_exists = arg_bool(fcinfo, 1, "if_exists");
+	ConnRow    *row;
+
+	(void) arg_bool(fcinfo, 2, "force");
+	PreventCommandIfReadOnly("connection.drop()");
+
+	ConnCatalogLockNames(name, NULL);
+	row = ConnCatalogFetch(name, CurrentMemoryContext);
+	if (row == NULL)
+	{
+		if (!if_exists)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("connection \"%s\" does not exist", name)));
+		ereport(NOTICE,
+				(errmsg("connection \"%s\" does not exist, skipping", name)));
+		PG_RETURN_VOID();
+	}
+	ConnCheckOwner(row);
+	ConnCatalogDelete(row);
+	ConnCacheInvalidate();
+	PG_RETURN_VOID();
+}
+
+/*
+ * connection.rotate_key()
+ *		Re-encrypt every connection whose ciphertext is not under the current
+ *		key.  Keys are read afresh first.  Returns the number re-encrypted.
+ */
+Datum
+connection_rotate_key(PG_FUNCTION_ARGS)
+{
+	ConnCatalogScan *scan;
+	ConnRow    *row;
+	List	   *todo = NIL;
+	ListCell   *lc;
+	const char *current;
+
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be superuser to rotate connection keys")));
+	PreventCommandIfReadOnly("connection.rotate_key()");
+
+	ConnKeysInvalidate();
+	current = ConnCurrentFingerprint();
+
+	/* ExclusiveLock: writers wait, readers go on */
+	scan = ConnCatalogBeginScan(ExclusiveLock);
+	while ((row = ConnCatalogNext(scan, false)) != NULL)
+	{
+		if (row->secrets && strcmp(row->key_fingerprint, current) != 0)
+			todo = lappend(todo, row);
+	}
+	ConnCatalogEndScan(scan);
+
+	foreach(lc, todo)
+	{
+		ConnProps	props;
+
+		row = lfirst(lc);
+		ConnRowProps(row, &props, true);
+		row->secrets = ConnEncryptProps(row->id, &props, &row->key_fingerprint);
+		ConnWipeProps(&props);
+		ConnCatalogUpdate(row);
+	}
+	ConnCacheInvalidate();
+	PG_RETURN_INT64(list_length(todo));
+}

@@ -1,0 +1,28 @@
+/*-------------------------------------------------------------------------
+ *
+ * connection.c
+ *	  Module entry point of the connection extension: named, typed
+ *	  CONNECTION objects whose credentials are encrypted at rest.
+ *
+ * IDENTIFICATION
+ *	  src/connection.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "cache.h"
+#include "guc.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	ConnDefineGucs();
+	ConnCacheInit();
+}

@@ -1,0 +1,208 @@
+/*-------------------------------------------------------------------------
+ *
+ * describe.c
+ *	  SQL entry points that describe connections without revealing any
+ *	  identifier or secret: show(), desc() and types().
+ *
+ * None of them needs the key: desc() shows identifiers through the masks
+ * stored beside the ciphertext.
+ *
+ * IDENTIFICATION
+ *	  src/describe.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "cache.h"
+#include "commands.h"
+#include "privileges.h"
+#include "registry.h"
+
+PG_FUNCTION_INFO_V1(connection_show);
+PG_FUNCTION_INFO_V1(connection_desc);
+PG_FUNCTION_INFO_V1(connection_types);
+
+static const char *
+enabled_text(bool enabled)
+{
+	return enabled ? "ENABLED" : "DISABLED";
+}
+
+/* A timestamp as the original DESC CONNECTION prints it: UTC, ms, 'Z'. */
+static char *
+format_utc(TimestampTz ts)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+					tm.tm_year, tm.tm_mon, tm.tm_mday,
+					tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (fsec / 1000));
+}
+
+/*
+ * connection.show(pattern)
+ *		name, category, type, enabled, created_time (UTC wall clock), by
+ *		name; pattern is a case-insensitive LIKE pattern.
+ */
+Datum
+connection_show(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	text	   *pattern = PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0);
+	ConnCatalogScan *scan;
+	ConnRow    *row;
+	MemoryContext rowcxt;
+	MemoryContext oldcxt;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "connection show row",
+								   ALLOCSET_SMALL_SIZES);
+
+	scan = ConnCatalogBeginScan(AccessShareLock);
+	for (;;)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {false};
+		text	   *name;
+
+		MemoryContextReset(rowcxt);
+		oldcxt = MemoryContextSwitchTo(rowcxt);
+		row = ConnCatalogNext(scan, true);
+		if (row == NULL)
+		{
+			MemoryContextSwitchTo(oldcxt);
+			break;
+		}
+		name = cstring_to_text(row->name);
+		if (pattern &&
+			!DatumGetBool(DirectFunctionCall2Coll(texticlike, C_COLLATION_OID,
+												  PointerGetDatum(name),
+												  PointerGetDatum(pattern))))
+		{
+			MemoryContextSwitchTo(oldcxt);
+			continue;
+		}
+		values[0] = PointerGetDatum(name);
+		values[1] = CStringGetTextDatum(row->type->category);
+		values[2] = CStringGetTextDatum(row->type->name);
+		values[3] = CStringGetTextDatum(enabled_text(row->enabled));
+		/* a timestamptz is UTC inside: as a timestamp it reads as UTC */
+		values[4] = TimestampGetDatum((Timestamp) row->created);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	ConnCatalogEndScan(scan);
+	MemoryContextDelete(rowcxt);
+	return (Datum) 0;
+}
+
+static void
+put_info(ReturnSetInfo *rsinfo, const char *name, const char *value)
+{
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = CStringGetTextDatum(value);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * connection.desc(name, extended)
+ *		Rows (info_name, info_value) in the order of the original DESC
+ *		CONNECTION: metadata, properties in registry order (identifiers
+ *		masked, secrets left out), comment; then, extended, the rest.
+ */
+Datum
+connection_desc(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *name = ConnArgName(fcinfo, 0);
+	bool		extended = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	const ConnRow *row;
+	ConnProps	plain;
+	ConnProps	masks;
+
+	InitMaterializedSRF(fcinfo, 0);
+	row = ConnCacheGet(name);
+
+	ConnRowProps(row, &plain, false);
+	memset(&masks, 0, sizeof(masks));
+	masks.type = row->type;
+	ConnPropsFromJsonb(&masks, row->masks);
+
+	put_info(rsinfo, "name", row->name);
+	put_info(rsinfo, "type", row->type->name);
+	put_info(rsinfo, "enabled", enabled_text(row->enabled));
+	put_info(rsinfo, "creator", row->creator);
+	put_info(rsinfo, "created_time", format_utc(row->created));
+	put_info(rsinfo, "last_modified_time", format_utc(row->modified));
+	for (int i = 0; i < row->type->nprops; i++)
+	{
+		const ConnPropDef *def = &row->type->props[i];
+
+		if (def->kind == CONN_PLAIN && plain.values[i])
+			put_info(rsinfo, def->name, ConnPropDisplay(def, plain.values[i]));
+		else if (def->kind == CONN_IDENTIFIER && masks.values[i])
+			put_info(rsinfo, def->name, masks.values[i]);
+	}
+	if (row->comment)
+		put_info(rsinfo, "comment", row->comment);
+
+	if (extended)
+	{
+		put_info(rsinfo, "category", row->type->category);
+		put_info(rsinfo, "owner", ConnRoleName(row->owner));
+		if (row->key_fingerprint)
+			put_info(rsinfo, "key_fingerprint", row->key_fingerprint);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * connection.types()
+ *		The registry: one row per property of each type, in display order.
+ */
+Datum
+connection_types(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int t = 0; t < ConnNumTypes; t++)
+	{
+		const ConnTypeDef *type = &ConnTypes[t];
+
+		for (int i = 0; i < type->nprops; i++)
+		{
+			const ConnPropDef *def = &type->props[i];
+			Datum		values[6];
+			bool		nulls[6] = {false};
+
+			values[0] = CStringGetTextDatum(type->category);
+			values[1] = CStringGetTextDatum(type->name);
+			values[2] = CStringGetTextDatum(def->name);
+			values[3] = CStringGetTextDatum(ConnKindName(def->kind));
+			values[4] = CStringGetTextDatum(ConnRequirementName(def->req));
+			values[5] = CStringGetTextDatum(def->alias ?
+											psprintf("%s (alias %s)", def->description, def->alias) :
+											def->description);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}

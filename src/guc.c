@@ -1,0 +1,71 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.c
+ *	  All configuration parameters of the extension, prefix "connection.".
+ *
+ * The key parameters are PGC_SIGHUP and GUC_SUPERUSER_ONLY: only the
+ * server's configuration sets them, and only superusers can read them.
+ * Their assign hooks merely mark the loaded keys stale (crypto.c reads the
+ * key source when it next needs a key), so no file or command work happens
+ * inside a hook.
+ *
+ * IDENTIFICATION
+ *	  src/guc.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "crypto.h"
+#include "guc.h"
+#include "registry.h"
+
+static const struct config_enum_entry cloud_provider_options[] = {
+	{"none", CONN_CLOUD_NONE, false},
+	{"aliyun", CONN_CLOUD_ALIYUN, false},
+	{"tencent", CONN_CLOUD_TENCENT, false},
+	{"aws", CONN_CLOUD_AWS, false},
+	{NULL, 0, false}
+};
+
+static void
+assign_key_source(const char *newval, void *extra)
+{
+	ConnKeysInvalidate();
+}
+
+void
+ConnDefineGucs(void)
+{
+	DefineCustomStringVariable("connection.key_file",
+							   "File holding the master keys that encrypt connection secrets.",
+							   "Hexadecimal 256-bit keys, one a line; the first one is current.",
+							   &conn_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, assign_key_source, NULL);
+
+	DefineCustomStringVariable("connection.key_command",
+							   "Command printing the master keys that encrypt connection secrets.",
+							   "It prints what connection.key_file would hold.",
+							   &conn_key_command,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, assign_key_source, NULL);
+
+	DefineCustomEnumVariable("connection.cloud_provider",
+							 "Cloud this instance runs on; connections of other clouds are refused.",
+							 NULL,
+							 &conn_cloud_provider,
+							 CONN_CLOUD_NONE,
+							 cloud_provider_options,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("connection");
+}

@@ -1,0 +1,16 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.h
+ *	  The extension's configuration parameters.
+ *
+ * IDENTIFICATION
+ *	  src/guc.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CONNECTION_GUC_H
+#define CONNECTION_GUC_H
+
+extern void ConnDefineGucs(void);
+
+#endif							/* CONNECTION_GUC_H */

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# test/demo.sh - a guided tour: set-up as in test/lib.sh, then a throwaway
+# cluster (unix socket only, in a temporary directory, with a freshly
+# generated key) and a psql session running test/demo.sql.
+. "$(dirname "$0")/lib.sh"
+
+conn_setup
+DEMO=$(mktemp -d /tmp/connection-demo.XXXXXX)
+[ "$(id -u)" = 0 ] && chown postgres: "$DEMO"
+PORT=${PGPORT_DEMO:-54329}
+
+cleanup() {
+    conn_as_runner pg_ctl -D "$DEMO/data" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$DEMO"
+    [ "$(id -u)" = 0 ] && rm -rf "$WORKDIR"
+    return 0
+}
+trap cleanup EXIT
+
+conn_as_runner bash "$WORKDIR/test/cluster.sh" "$DEMO" "$PORT"
+
+conn_as_runner psql -X -h "$DEMO" -p "$PORT" -U postgres -d postgres \
+    -v ON_ERROR_STOP=1 --echo-queries -f "$WORKDIR/test/demo.sql"
