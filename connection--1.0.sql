@@ -46,6 +46,18 @@ REVOKE ALL ON SEQUENCE connection.pg_connection_id_seq FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('connection.pg_connection', '');
 SELECT pg_catalog.pg_extension_config_dump('connection.pg_connection_id_seq', '');
 
+-- Our own writes tell every backend's cache; writes made with plain SQL
+-- (a superuser's repair, pg_restore's COPY) must do so as well.
+CREATE FUNCTION connection.catalog_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'connection_catalog_changed'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION connection.catalog_changed() FROM PUBLIC;
+
+CREATE TRIGGER pg_connection_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON connection.pg_connection
+    FOR EACH STATEMENT EXECUTE FUNCTION connection.catalog_changed();
+
 GRANT USAGE ON SCHEMA connection TO PUBLIC;
 
 --

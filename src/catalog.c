@@ -38,7 +38,9 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "commands/sequence.h"
+#include "commands/trigger.h"
 #include "common/hashfn.h"
+#include "fmgr.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -46,7 +48,10 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "cache.h"
 #include "catalog.h"
+
+PG_FUNCTION_INFO_V1(connection_catalog_changed);
 
 #define CATALOG_SCHEMA		"connection"
 #define CATALOG_TABLE		"pg_connection"
@@ -396,4 +401,23 @@ ConnCatalogDelete(const ConnRow *row)
 	CatalogTupleDelete(rel, (ItemPointer) &row->tid);
 	table_close(rel, NoLock);
 	after_write();
+}
+
+/*
+ * connection_catalog_changed
+ *		Statement trigger on the catalog table: writes made with plain SQL
+ *		(which bypass the functions above) invalidate the caches too.
+ */
+Datum
+connection_catalog_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("connection.catalog_changed() must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	ConnCacheInvalidate();
+	return PointerGetDatum(NULL);
 }

@@ -134,13 +134,13 @@ check_references(const ConnProps *props, const char *connname)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("connection \"%s\" does not exist", refname),
-					 errdetail("Property %s of connection \"%s\" names it.", def->name, connname)));
+					 errdetail("Property \"%s\" of connection \"%s\" names it.", def->name, connname)));
 		if (strcmp(def->name, "STORAGE_CONNECTION") == 0 &&
 			strcmp(ref->type->category, "STORAGE") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("connection \"%s\" is not a STORAGE connection", refname),
-					 errdetail("Property %s must name a STORAGE connection.", def->name)));
+					 errdetail("Property \"%s\" must name a STORAGE connection.", def->name)));
 		if (strcmp(def->name, "SOURCE_CONNECTION") == 0)
 		{
 			ConnProps	refprops;
@@ -292,12 +292,12 @@ merge_props(ConnProps *props, const char *connname, Jsonb *set, ArrayType *unset
 			if (props->type->props[idx].req == CONN_REQ_GENERATED)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("property %s cannot be unset", props->type->props[idx].name),
+						 errmsg("property \"%s\" cannot be unset", props->type->props[idx].name),
 						 errdetail("It is generated and removed with ROLE_ARN.")));
 			if (props->values[idx] == NULL && !unset_idx[idx])
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("property %s is not set for connection \"%s\"",
+						 errmsg("property \"%s\" is not set for connection \"%s\"",
 								props->type->props[idx].name, connname)));
 			unset_idx[idx] = true;
 			props->values[idx] = NULL;
@@ -318,7 +318,7 @@ merge_props(ConnProps *props, const char *connname, Jsonb *set, ArrayType *unset
 			if (unset_idx[i])
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("property %s cannot be both set and unset", props->type->props[i].name)));
+						 errmsg("property \"%s\" cannot be both set and unset", props->type->props[i].name)));
 			props->values[i] = delta.values[i];
 		}
 	}

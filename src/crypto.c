@@ -146,7 +146,7 @@ read_key_file(StringInfo buf)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIG_FILE_ERROR),
 				 errmsg("key file \"%s\" has group or world access", conn_key_file),
-				 errdetail("File must have permissions u=rw (0600) or less if owned by the database user, or permissions u=rw,g=r (0640) or less if owned by root.")));
+				 errdetail("The key file must not be writable by its group nor accessible to others (permissions 0640 or stricter).")));
 
 	f = AllocateFile(conn_key_file, "r");
 	if (f == NULL)

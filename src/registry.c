@@ -45,7 +45,7 @@ static const char *const providers[] =
 /* The STS options every role-capable type accepts (SPEC section 6). */
 #define STS_OPTIONS \
 	{"SOURCE_CONNECTION", NULL, CONN_PLAIN, CONN_REQ_STS, CONN_FMT_CONNECTION, NULL, 0, \
-	 "keys-mode connection whose keys sign the AssumeRole call (default: connection.sts_source_connection)"}, \
+	 "keys-mode connection whose keys sign the AssumeRole call"}, \
 	{"STS_ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_STS, CONN_FMT_HOST, NULL, 0, \
 	 "STS endpoint (default: the provider's regional endpoint)"}, \
 	{"SESSION_NAME", NULL, CONN_PLAIN, CONN_REQ_STS, CONN_FMT_SESSION_NAME, NULL, 0, \
@@ -389,13 +389,13 @@ bad_value(const ConnPropDef *def, const char *value, const char *detail)
 	if (def->kind == CONN_PLAIN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for property %s: \"%s\"",
+				 errmsg("invalid value for property \"%s\": \"%s\"",
 						def->name, echo_text(value, strlen(value))),
 				 errdetail("%s", detail)));
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for property %s", def->name),
+				 errmsg("invalid value for property \"%s\"", def->name),
 				 errdetail("%s", detail)));
 }
 
@@ -569,11 +569,11 @@ check_value(const ConnPropDef *def, char *value)
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value of property %s must not be empty", def->name)));
+				 errmsg("value of property \"%s\" must not be empty", def->name)));
 	if (len > maxlen)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value of property %s is too long", def->name),
+				 errmsg("value of property \"%s\" is too long", def->name),
 				 errdetail("The limit is %d bytes.", maxlen)));
 	if (def->kind == CONN_PLAIN && !ConnPropIsList(def))
 	{
@@ -581,7 +581,7 @@ check_value(const ConnPropDef *def, char *value)
 			if ((unsigned char) *p < ' ' || *p == 0x7f)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("value of property %s must not contain control characters",
+						 errmsg("value of property \"%s\" must not contain control characters",
 								def->name)));
 	}
 
@@ -637,7 +637,7 @@ check_value(const ConnPropDef *def, char *value)
 			break;
 		case CONN_FMT_HOSTPORT_LIST:
 		case CONN_FMT_THRIFT_LIST:
-			elog(ERROR, "list property %s checked as scalar", def->name);
+			elog(ERROR, "list property \"%s\" checked as scalar", def->name);
 	}
 	return value;
 }
@@ -651,11 +651,12 @@ check_list(const ConnPropDef *def, List *items)
 {
 	StringInfoData buf;
 	ListCell   *lc;
+	int			maxlen = def->maxlen > 0 ? def->maxlen : CONN_MAX_VALUE_LEN;
 
 	if (items == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value of property %s must not be empty", def->name)));
+				 errmsg("value of property \"%s\" must not be empty", def->name)));
 	initStringInfo(&buf);
 	foreach(lc, items)
 	{
@@ -672,17 +673,17 @@ check_list(const ConnPropDef *def, List *items)
 		if (item[0] == '\0')
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("value of property %s contains an empty item", def->name)));
+					 errmsg("value of property \"%s\" contains an empty item", def->name)));
 		detail = check_list_item(def, item);
 		if (detail)
 			bad_value(def, item, detail);
 		appendStringInfo(&buf, "%s%s", buf.len > 0 ? "," : "", item);
 	}
-	if (buf.len > (def->maxlen > 0 ? def->maxlen : CONN_MAX_VALUE_LEN))
+	if (buf.len > maxlen)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value of property %s is too long", def->name),
-				 errdetail("The limit is %d bytes.", CONN_MAX_VALUE_LEN)));
+				 errmsg("value of property \"%s\" is too long", def->name),
+				 errdetail("The limit is %d bytes.", maxlen)));
 	return buf.data;
 }
 
@@ -702,7 +703,7 @@ scalar_text(const ConnPropDef *def, JsonbValue *v)
 		case jbvNull:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("value of property %s must not be null", def->name),
+					 errmsg("value of property \"%s\" must not be null", def->name),
 					 errhint("To remove a property, use unset_properties of connection.alter().")));
 			break;
 		default:
@@ -710,7 +711,7 @@ scalar_text(const ConnPropDef *def, JsonbValue *v)
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("value of property %s must be a string", def->name),
+			 errmsg("value of property \"%s\" must be a string", def->name),
 			 ConnPropIsList(def) ?
 			 errhint("List values are a JSON array of strings or a comma-separated string.") : 0));
 	return NULL;				/* keep compiler quiet */
@@ -751,12 +752,12 @@ ConnParseProps(ConnProps *props, Jsonb *json)
 		if (!prop_is_settable(def))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("property %s cannot be set", def->name),
+					 errmsg("property \"%s\" cannot be set", def->name),
 					 errdetail("It is generated when a role-based connection is created.")));
 		if (props->values[idx] != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("property %s is specified more than once", def->name)));
+					 errmsg("property \"%s\" is specified more than once", def->name)));
 
 		tok = JsonbIteratorNext(&it, &v, true);
 		Assert(tok == WJB_VALUE);
@@ -777,7 +778,7 @@ ConnParseProps(ConnProps *props, Jsonb *json)
 					if (elem.type != jbvString)
 						ereport(ERROR,
 								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-								 errmsg("items of property %s must be strings", def->name)));
+								 errmsg("items of property \"%s\" must be strings", def->name)));
 					items = lappend(items, pnstrdup(elem.val.string.val, elem.val.string.len));
 				}
 			}
@@ -896,7 +897,7 @@ require(const ConnProps *props, const ConnPropDef *def, const char *when)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("property %s is required for %s connections%s",
+			 errmsg("property \"%s\" is required for %s connections%s",
 					def->name, props->type->name, when)));
 }
 
@@ -977,7 +978,7 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 				if (val && !role)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("property %s is only valid for connections that assume a role",
+							 errmsg("property \"%s\" is only valid for connections that assume a role",
 									def->name),
 							 errhint("Set ROLE_ARN to assume a role through STS.")));
 				break;
@@ -993,7 +994,7 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 				if (val && !sasl)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("property %s is only valid with SECURITY_PROTOCOL SASL_PLAINTEXT or SASL_SSL",
+							 errmsg("property \"%s\" is only valid with SECURITY_PROTOCOL SASL_PLAINTEXT or SASL_SSL",
 									def->name)));
 				break;
 			case CONN_REQ_PRINCIPAL:
@@ -1002,7 +1003,7 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 				if (val && !principal)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("property %s is only valid with KERBEROS_PRINCIPAL", def->name)));
+							 errmsg("property \"%s\" is only valid with KERBEROS_PRINCIPAL", def->name)));
 				break;
 			case CONN_REQ_TENCENT:
 				if (!val && provider && strcmp(provider, "tencent") == 0)
@@ -1013,7 +1014,7 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 		if (def->fmt == CONN_FMT_ARN && val && !valid_arn(cloud, val))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid value for property ROLE_ARN: \"%s\"", echo_text(val, strlen(val))),
+					 errmsg("invalid value for property \"ROLE_ARN\": \"%s\"", echo_text(val, strlen(val))),
 					 errdetail("A role of %s has the form %s.", ConnCloudName(cloud), arn_form(cloud))));
 	}
 

@@ -1,0 +1,107 @@
+--
+-- credentials and property: decrypted values, rights, state, binding
+--
+\set VERBOSITY default
+
+SELECT connection.credentials('s3_keys');
+SELECT connection.credentials('kafka_sasl');
+SELECT connection.credentials('hdfs_kerberos');
+-- role-based connections hold no secret at all
+SELECT connection.credentials('lambda_aws') - 'EXTERNAL_ID' AS without_external_id;
+SELECT connection.credentials('hms_catalog');
+
+-- property(): plain, identifier, secret, list, alias, unset
+SELECT connection.property('s3_keys', 'REGION');
+SELECT connection.property('s3_keys', 'access_key');
+SELECT connection.property('s3_keys', 'SECRET_ACCESS_KEY');
+SELECT connection.property('kafka_sasl', 'BOOTSTRAP_SERVERS');
+SELECT connection.property('kafka_sasl', 'SASL_PASSWORD');
+SELECT connection.property('oss_keys', 'ROLE_ARN') IS NULL AS unset_is_null;
+-- fails: a property the type does not have
+SELECT connection.property('s3_keys', 'ENDPOINTS');
+\echo :LAST_ERROR_SQLSTATE
+-- fails: no such connection
+SELECT connection.credentials('nowhere');
+\echo :LAST_ERROR_SQLSTATE
+
+-- a disabled connection cannot be used
+SELECT connection.alter('s3_keys', enabled => false);
+SELECT connection.credentials('s3_keys');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.property('s3_keys', 'REGION');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.alter('s3_keys', enabled => true);
+
+-- rights: owner and members of the owning role yes, others no
+SELECT connection.create('owned_secret', 'STORAGE', 'KAFKA',
+  '{"BOOTSTRAP_SERVERS": "k:1", "SECURITY_PROTOCOL": "SASL_SSL", "SASL_MECHANISM": "PLAIN",
+    "SASL_USERNAME": "owned_user", "SASL_PASSWORD": "owned-pw"}');
+SELECT connection.alter('owned_secret', owner => 'regress_conn_owner');
+SET ROLE regress_conn_owner;
+SELECT connection.property('owned_secret', 'SASL_PASSWORD');
+RESET ROLE;
+SET ROLE regress_conn_member;
+SELECT connection.property('owned_secret', 'SASL_USERNAME');
+RESET ROLE;
+SET ROLE regress_conn_outsider;
+-- fails: no right to the values, whatever the property
+SELECT connection.credentials('owned_secret');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.property('owned_secret', 'BOOTSTRAP_SERVERS');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- the cache follows changes made in the same session and transaction
+SELECT connection.property('owned_secret', 'SASL_PASSWORD');
+BEGIN;
+SELECT connection.alter('owned_secret', set_properties => '{"SASL_PASSWORD": "in-xact"}');
+SELECT connection.property('owned_secret', 'SASL_PASSWORD');
+ROLLBACK;
+SELECT connection.property('owned_secret', 'SASL_PASSWORD');
+
+-- =====================================================================
+-- ciphertext binding: a ciphertext copied to another row does not decrypt
+-- =====================================================================
+CREATE TEMP TABLE saved AS
+  SELECT name, secrets, key_fingerprint FROM connection.pg_connection
+   WHERE name IN ('owned_secret', 'kafka_sasl');
+UPDATE connection.pg_connection c
+   SET secrets = s.secrets, key_fingerprint = s.key_fingerprint
+  FROM saved s
+ WHERE c.name = 'owned_secret' AND s.name = 'kafka_sasl';
+-- fails: the ciphertext belongs to kafka_sasl
+SELECT connection.credentials('owned_secret');
+\echo :LAST_ERROR_SQLSTATE
+-- fails: a corrupted ciphertext is an error, never garbage
+UPDATE connection.pg_connection
+   SET secrets = overlay(secrets placing '\xdeadbeef'::bytea from 40)
+ WHERE name = 'owned_secret';
+SELECT connection.credentials('owned_secret');
+\echo :LAST_ERROR_SQLSTATE
+-- fails: a fingerprint of a key we do not have
+UPDATE connection.pg_connection
+   SET key_fingerprint = '0000000000000000'
+ WHERE name = 'owned_secret';
+SELECT connection.credentials('owned_secret');
+\echo :LAST_ERROR_SQLSTATE
+-- put it back
+UPDATE connection.pg_connection c
+   SET secrets = s.secrets, key_fingerprint = s.key_fingerprint
+  FROM saved s
+ WHERE c.name = 'owned_secret' AND s.name = 'owned_secret';
+SELECT connection.property('owned_secret', 'SASL_PASSWORD');
+
+-- the catalog holds ciphertext only
+SELECT count(*) AS plaintext_rows
+  FROM connection.pg_connection
+ WHERE position('owned-pw'::bytea IN coalesce(secrets, '')) > 0
+    OR plain_properties::text LIKE '%owned%' OR masks::text LIKE '%owned_user%';
+
+-- every row is under the current key: nothing to rotate
+SELECT connection.rotate_key();
+-- fails: only superusers rotate keys
+SET ROLE regress_conn_owner;
+SELECT connection.rotate_key();
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT connection.drop('owned_secret');

@@ -1,0 +1,46 @@
+--
+-- show: listing, order, patterns; the view
+--
+\set VERBOSITY default
+
+SELECT * FROM connection.show() LIMIT 0;
+SELECT name, category, type, enabled FROM connection.show();
+
+-- created_time is a timestamp(3) in UTC: the same instant as the view's
+SELECT bool_and(s.created_time = c.created_time AT TIME ZONE 'UTC') AS utc
+  FROM connection.show() s JOIN connection.connections c USING (name);
+SET TimeZone = 'Asia/Shanghai';
+SELECT bool_and(s.created_time = c.created_time AT TIME ZONE 'UTC') AS utc_whatever_timezone
+  FROM connection.show() s JOIN connection.connections c USING (name);
+RESET TimeZone;
+SELECT pg_typeof(created_time) FROM connection.show() LIMIT 1;
+
+-- patterns are case-insensitive LIKE patterns
+SELECT name FROM connection.show('oss%');
+SELECT name FROM connection.show('OSS%');
+SELECT name FROM connection.show('%\_keys');
+SELECT name FROM connection.show('kafka_____');
+SELECT name FROM connection.show('nothing%');
+SELECT count(*) FROM connection.show(NULL);
+
+-- disabled connections are listed as such
+SELECT connection.alter('kafka_plain', enabled => false);
+SELECT name, enabled FROM connection.show('kafka%');
+SELECT connection.alter('kafka_plain', enabled => true);
+
+-- the view: metadata only
+SELECT attname, format_type(atttypid, atttypmod)
+  FROM pg_attribute
+ WHERE attrelid = 'connection.connections'::regclass AND attnum > 0
+ ORDER BY attnum;
+SELECT name, category, type, enabled, owner, creator, comment
+  FROM connection.connections ORDER BY name;
+
+-- every role may list; no role but superusers may read the catalog
+SET ROLE regress_conn_outsider;
+SELECT count(*) > 0 AS outsider_sees_list FROM connection.show();
+SELECT count(*) > 0 AS outsider_sees_view FROM connection.connections;
+-- fails: the catalog table is not readable
+SELECT * FROM connection.pg_connection;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;

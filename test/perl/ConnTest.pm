@@ -1,0 +1,73 @@
+# test/perl/ConnTest.pm - helpers shared by the TAP tests of the extension
+package ConnTest;
+
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+our @EXPORT = qw(new_key write_keys start_node set_and_reload fails_with);
+
+# A fresh random 256-bit key in hex.
+sub new_key
+{
+	return join('', map { sprintf('%02x', int(rand(256))) } 1 .. 32);
+}
+
+# Write a key file (first key current), readable by its owner only.
+sub write_keys
+{
+	my ($path, @keys) = @_;
+	open(my $fh, '>', $path) or die "could not write $path: $!";
+	print $fh "# connection master keys, current first\n";
+	print $fh "$_\n" foreach @keys;
+	close($fh);
+	chmod(0600, $path) or die "chmod $path: $!";
+	return;
+}
+
+# Start a node with the extension's library and a key file; returns it.
+sub start_node
+{
+	my ($name, $keyfile, %conf) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf('postgresql.conf', "connection.key_file = '$keyfile'\n")
+	  if defined $keyfile;
+	$node->append_conf('postgresql.conf', "$_ = '$conf{$_}'\n") foreach sort keys %conf;
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION connection CASCADE');
+	return $node;
+}
+
+# Set connection.* parameters in postgresql.conf, reload, and wait until new
+# sessions see them.
+sub set_and_reload
+{
+	my ($node, %gucs) = @_;
+	my @checks;
+	foreach my $guc (sort keys %gucs)
+	{
+		$node->append_conf('postgresql.conf', "connection.$guc = '$gucs{$guc}'\n");
+		push @checks, "current_setting('connection.$guc') = '$gucs{$guc}'";
+	}
+	$node->reload;
+	$node->poll_query_until('postgres', 'SELECT ' . join(' AND ', @checks))
+	  or die "configuration did not reload";
+	return;
+}
+
+# Run SQL that must fail with the given SQLSTATE and a message matching $re.
+sub fails_with
+{
+	my ($node, $sql, $sqlstate, $re, $name) = @_;
+	my ($ret, $out, $err) =
+	  $node->psql('postgres', "\\set VERBOSITY verbose\n$sql");
+	isnt($ret, 0, "$name: fails");
+	like($err, qr/ERROR:  $sqlstate: $re/, "$name: $sqlstate");
+	return $err;
+}
+
+1;

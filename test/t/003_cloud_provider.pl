@@ -1,0 +1,73 @@
+# connection.cloud_provider refuses cross-cloud connections at creation
+# (SPEC section 2.1).
+use strict;
+use warnings FATAL => 'all';
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use ConnTest;
+
+my $dir = PostgreSQL::Test::Utils::tempdir;
+write_keys("$dir/key", new_key());
+my $node = start_node('cloud', "$dir/key");
+
+my %conn = (
+	OSS => q('STORAGE', 'OSS', '{"ACCESS_ID": "a", "ACCESS_KEY": "b", "ENDPOINT": "e"}'),
+	COS => q('STORAGE', 'COS', '{"ACCESS_KEY": "a", "SECRET_KEY": "b", "REGION": "r", "APP_ID": "1"}'),
+	S3  => q('STORAGE', 'S3', '{"ACCESS_KEY": "a", "SECRET_KEY": "b", "REGION": "r"}'),
+	KAFKA => q('STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}'),
+	HDFS  => q('STORAGE', 'HDFS', '{"NAME_NODE": "n", "NAME_NODE_RPC_ADDRESSES": "n:1"}'),
+	FC_aliyun => q('API', 'CLOUD_FUNCTION', '{"PROVIDER": "aliyun", "REGION": "r", "ROLE_ARN": "acs:ram::1:role/r", "CODE_BUCKET": "b"}'),
+	FC_tencent => q('API', 'CLOUD_FUNCTION', '{"PROVIDER": "tencent", "REGION": "r", "ROLE_ARN": "qcs::cam::uin/1:roleName/r", "CODE_BUCKET": "b"}'),
+	FC_aws => q('API', 'CLOUD_FUNCTION', '{"PROVIDER": "aws", "REGION": "r", "ROLE_ARN": "arn:aws:iam::123456789012:role/r", "CODE_BUCKET": "b"}'),
+	DATABRICKS => q('CATALOG', 'DATABRICKS', '{"HOST": "https://h", "CLIENT_ID": "i", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}'));
+
+my %allowed = (
+	none    => [ sort keys %conn ],
+	aliyun  => [qw(OSS KAFKA HDFS FC_aliyun DATABRICKS)],
+	tencent => [qw(COS KAFKA HDFS FC_tencent DATABRICKS)],
+	aws     => [qw(S3 KAFKA HDFS FC_aws DATABRICKS)]);
+my %cloud_name = (aliyun => 'Alibaba Cloud', tencent => 'Tencent Cloud', aws => 'AWS');
+
+foreach my $cloud (qw(aliyun tencent aws none))
+{
+	set_and_reload($node, cloud_provider => $cloud);
+	my %ok = map { $_ => 1 } @{ $allowed{$cloud} };
+	foreach my $what (sort keys %conn)
+	{
+		my $sql = "SELECT connection.create('c_$cloud', $conn{$what}); SELECT connection.drop('c_$cloud')";
+		if ($ok{$what})
+		{
+			my ($ret, $out, $err) = $node->psql('postgres', $sql);
+			is($ret, 0, "$cloud: $what is allowed");
+		}
+		else
+		{
+			my $err = fails_with($node, $sql, '0A000', 'cannot create',
+				"$cloud: $what is refused");
+			like($err, qr/on a \Q$cloud_name{$cloud}\E instance/, "$cloud: $what: the message names this cloud");
+		}
+	}
+}
+
+# existing connections of another cloud stay usable and alterable
+set_and_reload($node, cloud_provider => 'none');
+$node->safe_psql('postgres', "SELECT connection.create('old_cos', $conn{COS})");
+set_and_reload($node, cloud_provider => 'aliyun');
+$node->safe_psql('postgres', "SELECT connection.alter('old_cos', comment => 'still here')");
+is($node->safe_psql('postgres', "SELECT connection.property('old_cos', 'SECRET_KEY')"), 'b',
+	'a COS connection made before the restriction is still usable');
+# but a cloud function cannot be moved to another cloud by alter
+set_and_reload($node, cloud_provider => 'none');
+$node->safe_psql('postgres', "SELECT connection.create('fc', $conn{FC_aliyun})");
+set_and_reload($node, cloud_provider => 'aliyun');
+fails_with($node,
+	q{SELECT connection.alter('fc', set_properties => '{"PROVIDER": "aws", "ROLE_ARN": "arn:aws:iam::123456789012:role/r"}')},
+	'0A000', 'cannot create CLOUD_FUNCTION connections of provider aws \(AWS\) on a Alibaba Cloud instance',
+	'alter cannot move a function to another cloud');
+
+$node->stop;
+done_testing();
