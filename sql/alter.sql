@@ -2,6 +2,7 @@
 -- alter: properties, state, comment, name, owner
 --
 \set VERBOSITY default
+SET ROLE regress_conn_super;
 
 CREATE TEMP TABLE t0 AS
   SELECT name, created_time, last_modified_time FROM connection.connections;
@@ -91,18 +92,18 @@ SELECT connection.alter('kafka_plain', comment => 'mine now');
 -- fails: only to a role the owner belongs to
 SELECT connection.alter('kafka_plain', owner => 'regress_conn_outsider');
 \echo :LAST_ERROR_SQLSTATE
-RESET ROLE;
+SET ROLE regress_conn_super;
 -- a member of the owning role may alter
 SET ROLE regress_conn_member;
 SELECT connection.alter('kafka_plain', comment => 'a member was here');
-RESET ROLE;
+SET ROLE regress_conn_super;
 -- fails: an outsider may not alter
 SET ROLE regress_conn_outsider;
 SELECT connection.alter('kafka_plain', enabled => false);
 \echo :LAST_ERROR_SQLSTATE
 SELECT connection.alter('oss_keys', set_properties => '{"ACCESS_KEY": "stolen"}');
 \echo :LAST_ERROR_SQLSTATE
-RESET ROLE;
+SET ROLE regress_conn_super;
 SELECT name, enabled, owner, comment FROM connection.connections WHERE name = 'kafka_plain';
 -- fails: no such role
 SELECT connection.alter('kafka_plain', owner => 'regress_nobody');

@@ -2,6 +2,7 @@
 -- badinput: NULLs, wrong JSON, huge values, bad names; nothing half-written
 --
 \set VERBOSITY default
+SET ROLE regress_conn_super;
 
 CREATE TEMP TABLE catalog_before AS
   SELECT id, name, last_modified_time, secrets FROM connection.pg_connection;

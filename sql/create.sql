@@ -2,6 +2,7 @@
 -- create: every type, each validation rule, duplicates, replace
 --
 \set VERBOSITY default
+SET ROLE regress_conn_super;
 
 -- =====================================================================
 -- one valid connection of every type and mode
@@ -277,6 +278,6 @@ SELECT count(*) AS rows_with_sub_ms_times
     OR date_trunc('milliseconds', last_modified_time) <> last_modified_time;
 SET ROLE regress_conn_owner;
 SELECT connection.create('owned', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
-RESET ROLE;
+SET ROLE regress_conn_super;
 SELECT name, owner, creator FROM connection.connections WHERE name = 'owned';
 SELECT connection.drop('owned');

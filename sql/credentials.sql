@@ -2,6 +2,7 @@
 -- credentials and property: decrypted values, rights, state, binding
 --
 \set VERBOSITY default
+SET ROLE regress_conn_super;
 
 SELECT connection.credentials('s3_keys');
 SELECT connection.credentials('kafka_sasl');
@@ -39,17 +40,17 @@ SELECT connection.create('owned_secret', 'STORAGE', 'KAFKA',
 SELECT connection.alter('owned_secret', owner => 'regress_conn_owner');
 SET ROLE regress_conn_owner;
 SELECT connection.property('owned_secret', 'SASL_PASSWORD');
-RESET ROLE;
+SET ROLE regress_conn_super;
 SET ROLE regress_conn_member;
 SELECT connection.property('owned_secret', 'SASL_USERNAME');
-RESET ROLE;
+SET ROLE regress_conn_super;
 SET ROLE regress_conn_outsider;
 -- fails: no right to the values, whatever the property
 SELECT connection.credentials('owned_secret');
 \echo :LAST_ERROR_SQLSTATE
 SELECT connection.property('owned_secret', 'BOOTSTRAP_SERVERS');
 \echo :LAST_ERROR_SQLSTATE
-RESET ROLE;
+SET ROLE regress_conn_super;
 
 -- the cache follows changes made in the same session and transaction
 SELECT connection.property('owned_secret', 'SASL_PASSWORD');
@@ -103,5 +104,5 @@ SELECT connection.rotate_key();
 SET ROLE regress_conn_owner;
 SELECT connection.rotate_key();
 \echo :LAST_ERROR_SQLSTATE
-RESET ROLE;
+SET ROLE regress_conn_super;
 SELECT connection.drop('owned_secret');

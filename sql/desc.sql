@@ -2,6 +2,7 @@
 -- desc: the DESC CONNECTION shape, masks, extended rows
 --
 \set VERBOSITY default
+SET ROLE regress_conn_super;
 
 SELECT * FROM stable_desc('oss_keys');
 SELECT * FROM stable_desc('cos_keys');
@@ -39,7 +40,7 @@ SELECT count(*) AS leaks
 -- every role may describe
 SET ROLE regress_conn_outsider;
 SELECT * FROM stable_desc('oss_keys');
-RESET ROLE;
+SET ROLE regress_conn_super;
 
 -- fails: no such connection
 SELECT * FROM connection.desc('nowhere');

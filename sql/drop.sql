@@ -2,6 +2,7 @@
 -- drop: owner checks, missing names, re-creation
 --
 \set VERBOSITY default
+SET ROLE regress_conn_super;
 
 SELECT connection.create('to_drop', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
 SELECT connection.drop('TO_DROP');
@@ -18,11 +19,11 @@ SELECT connection.drop('kafka_plain');
 \echo :LAST_ERROR_SQLSTATE
 SELECT connection.drop('kafka_plain', if_exists => true);
 \echo :LAST_ERROR_SQLSTATE
-RESET ROLE;
+SET ROLE regress_conn_super;
 SET ROLE regress_conn_owner;
 SELECT connection.create('owner_drops', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
 SELECT connection.drop('owner_drops');
-RESET ROLE;
+SET ROLE regress_conn_super;
 
 -- a dropped and re-created name is a new connection
 SELECT connection.create('again', 'STORAGE', 'S3',

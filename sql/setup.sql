@@ -13,7 +13,9 @@ SELECT pg_describe_object(classid, objid, objsubid) AS object
 -- the catalog is an extension configuration table (dumped by pg_dump)
 SELECT extconfig::regclass[] FROM pg_extension WHERE extname = 'connection';
 
--- roles of the suites
+-- roles of the suites; they run as regress_conn_super, so that outputs do
+-- not depend on the name of the bootstrap superuser
+CREATE ROLE regress_conn_super SUPERUSER;
 CREATE ROLE regress_conn_owner LOGIN;
 CREATE ROLE regress_conn_member LOGIN IN ROLE regress_conn_owner;
 CREATE ROLE regress_conn_outsider LOGIN;

@@ -2,6 +2,7 @@
 -- show: listing, order, patterns; the view
 --
 \set VERBOSITY default
+SET ROLE regress_conn_super;
 
 SELECT * FROM connection.show() LIMIT 0;
 SELECT name, category, type, enabled FROM connection.show();
@@ -43,4 +44,4 @@ SELECT count(*) > 0 AS outsider_sees_view FROM connection.connections;
 -- fails: the catalog table is not readable
 SELECT * FROM connection.pg_connection;
 \echo :LAST_ERROR_SQLSTATE
-RESET ROLE;
+SET ROLE regress_conn_super;
