@@ -9,6 +9,7 @@ OBJS = \
 	src/cache.o \
 	src/crypto.o \
 	src/privileges.o \
+	src/hooks.o \
 	src/commands.o \
 	src/describe.o \
 	src/credentials.o
@@ -18,7 +19,7 @@ EXTENSION = connection
 DATA = connection--1.0.sql
 
 # pg_regress suites (sql/, expected/), in order
-REGRESS = setup types create show desc alter drop credentials badinput
+REGRESS = setup types create show desc alter drop credentials privileges badinput
 
 # isolation specs live under test/isolation
 ISOLATION = create_race

@@ -53,6 +53,8 @@ RETURNS trigger
 AS 'MODULE_PATHNAME', 'connection_catalog_changed'
 LANGUAGE C;
 REVOKE ALL ON FUNCTION connection.catalog_changed() FROM PUBLIC;
+COMMENT ON FUNCTION connection.catalog_changed() IS
+'trigger: plain-SQL writes to the catalog invalidate the backends'' caches';
 
 CREATE TRIGGER pg_connection_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON connection.pg_connection
@@ -102,7 +104,7 @@ AS 'MODULE_PATHNAME', 'connection_desc'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION connection.desc(text, boolean) IS
-'describe a connection: metadata, plain properties, masked identifiers; never secrets';
+'describe a connection: metadata, plain properties, masked identifiers, and with extended its owner, key fingerprint and grants; never secrets';
 
 CREATE FUNCTION connection.drop(name text, if_exists boolean DEFAULT false,
                                 force boolean DEFAULT false)
@@ -133,7 +135,7 @@ AS 'MODULE_PATHNAME', 'connection_credentials'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION connection.credentials(text) IS
-'all properties of an enabled connection, decrypted (owner and superusers)';
+'all properties of an enabled connection, decrypted (owner, USAGE holders, superusers)';
 
 CREATE FUNCTION connection.property(name text, property text)
 RETURNS text
@@ -141,7 +143,7 @@ AS 'MODULE_PATHNAME', 'connection_property'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION connection.property(text, text) IS
-'one property of an enabled connection, decrypted; NULL when it is not set (owner and superusers)';
+'one property of an enabled connection, decrypted; NULL when it is not set (owner, USAGE holders, superusers)';
 
 CREATE FUNCTION connection.rotate_key()
 RETURNS bigint
@@ -152,6 +154,47 @@ REVOKE ALL ON FUNCTION connection.rotate_key() FROM PUBLIC;
 
 COMMENT ON FUNCTION connection.rotate_key() IS
 're-encrypt every connection not yet under the current key; returns how many were re-encrypted (superuser)';
+
+CREATE FUNCTION connection.grant_usage(name text, grantee regrole)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_grant_usage'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.grant_usage(text, regrole) IS
+'let a role use a connection''s credentials (owner or superuser)';
+
+CREATE FUNCTION connection.grant_usage(name text, grantee text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_grant_usage_text'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.grant_usage(text, text) IS
+'let a role, given by name, or PUBLIC use a connection''s credentials (owner or superuser)';
+
+CREATE FUNCTION connection.revoke_usage(name text, grantee regrole)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_revoke_usage'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.revoke_usage(text, regrole) IS
+'take back a role''s USAGE of a connection (owner or superuser)';
+
+CREATE FUNCTION connection.revoke_usage(name text, grantee text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_revoke_usage_text'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.revoke_usage(text, text) IS
+'take back the USAGE of a connection from a role, given by name, or from PUBLIC (owner or superuser)';
+
+CREATE FUNCTION connection.has_usage(name text,
+                                     role regrole DEFAULT current_user::regrole)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'connection_has_usage'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.has_usage(text, regrole) IS
+'may the role (default: the current user) use the connection''s credentials';
 
 --
 -- Metadata for application queries.  The view runs with its owner's rights,

@@ -18,6 +18,7 @@ SELECT extconfig::regclass[] FROM pg_extension WHERE extname = 'connection';
 CREATE ROLE regress_conn_super SUPERUSER;
 CREATE ROLE regress_conn_owner LOGIN;
 CREATE ROLE regress_conn_member LOGIN IN ROLE regress_conn_owner;
+CREATE ROLE regress_conn_grantee LOGIN;
 CREATE ROLE regress_conn_outsider LOGIN;
 
 -- desc() with its volatile values (times, generated ids, fingerprints)

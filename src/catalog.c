@@ -112,6 +112,22 @@ ConnCatalogRelid(void)
 }
 
 /*
+ * ConnCatalogInstalled
+ *		Is the extension installed in this database?  Never reports an error
+ *		(for hooks that run in every database).
+ */
+bool
+ConnCatalogInstalled(void)
+{
+	Oid			nsp;
+
+	if (OidIsValid(catalog_relid))
+		return true;
+	nsp = get_namespace_oid(CATALOG_SCHEMA, true);
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid(CATALOG_TABLE, nsp));
+}
+
+/*
  * ConnCatalogRelidIfKnown
  *		The table's OID if it has been looked up, else InvalidOid; never
  *		touches the catalogs (safe in invalidation callbacks).

@@ -62,6 +62,7 @@ typedef struct ConnCatalogScan ConnCatalogScan;
 
 extern Oid	ConnCatalogRelid(void);
 extern Oid	ConnCatalogRelidIfKnown(void);
+extern bool ConnCatalogInstalled(void);
 extern void ConnCatalogReset(void);
 extern void ConnCatalogLockNames(const char *name1, const char *name2);
 extern void ConnCatalogLockForRead(const char *name);

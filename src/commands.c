@@ -402,7 +402,7 @@ connection_alter(PG_FUNCTION_ARGS)
 			/* like ALTER ... OWNER TO: only to a role one belongs to */
 			if (!superuser())
 				check_is_member_of_role(GetUserId(), newowner);
-			row->owner = newowner;
+			ConnChangeOwner(row, newowner);
 			changed = true;
 		}
 	}

@@ -15,6 +15,7 @@
 
 #include "cache.h"
 #include "guc.h"
+#include "hooks.h"
 
 PG_MODULE_MAGIC;
 
@@ -25,4 +26,5 @@ _PG_init(void)
 {
 	ConnDefineGucs();
 	ConnCacheInit();
+	ConnInstallHooks();
 }

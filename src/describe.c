@@ -17,6 +17,7 @@
 #include "catalog/pg_collation.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/memutils.h"
@@ -122,6 +123,22 @@ put_info(ReturnSetInfo *rsinfo, const char *name, const char *value)
 }
 
 /*
+ * One "usage" row per entry of the connection's effective ACL, in the
+ * role=U/grantor form of psql's \dp (PUBLIC has an empty role).
+ */
+static void
+put_grants(ReturnSetInfo *rsinfo, const ConnRow *row)
+{
+	Acl		   *acl = ConnRowAcl(row);
+	AclItem    *items = ACL_DAT(acl);
+
+	for (int i = 0; i < ACL_NUM(acl); i++)
+		put_info(rsinfo, "usage",
+				 DatumGetCString(DirectFunctionCall1(aclitemout,
+													 PointerGetDatum(&items[i]))));
+}
+
+/*
  * connection.desc(name, extended)
  *		Rows (info_name, info_value) in the order of the original DESC
  *		CONNECTION: metadata, properties in registry order (identifiers
@@ -169,6 +186,7 @@ connection_desc(PG_FUNCTION_ARGS)
 		put_info(rsinfo, "owner", ConnRoleName(row->owner));
 		if (row->key_fingerprint)
 			put_info(rsinfo, "key_fingerprint", row->key_fingerprint);
+		put_grants(rsinfo, row);
 	}
 	return (Datum) 0;
 }

@@ -41,6 +41,19 @@ SELECT name, plain_properties, masks, length(secrets) AS ciphertext_bytes, key_f
 SELECT connection.credentials('oss_sh_conn_ak');
 SELECT connection.property('kafka_prod_conn', 'SASL_PASSWORD');
 
+-- Sharing: an application role gets USAGE of one connection, nothing more.
+CREATE ROLE demo_app;
+SELECT connection.grant_usage('oss_sh_conn_ak', 'demo_app');
+SELECT info_value AS grant FROM connection.desc('oss_sh_conn_ak', extended => true)
+ WHERE info_name = 'usage';
+SET ROLE demo_app;
+SELECT connection.property('oss_sh_conn_ak', 'ACCESS_KEY');
+\set ON_ERROR_STOP 0
+SELECT connection.property('kafka_prod_conn', 'SASL_PASSWORD');
+SELECT connection.drop('oss_sh_conn_ak');
+\set ON_ERROR_STOP 1
+RESET ROLE;
+
 -- Validation: a typo never silently drops a setting.
 \set ON_ERROR_STOP 0
 SELECT connection.create('bad', 'STORAGE', 'OSS', '{"ENDPOINT": "e", "ACCES_ID": "x", "ACCESS_KEY": "y"}');

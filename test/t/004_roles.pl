@@ -1,0 +1,90 @@
+# Roles and connections with the library preloaded: DROP ROLE is refused
+# while a role owns connections or holds grants on them, REASSIGN OWNED
+# moves them, DROP OWNED drops them and removes grants; an orphaned owner
+# never breaks show() or desc() (issue: ownership, USAGE grants).
+use strict;
+use warnings FATAL => 'all';
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use ConnTest;
+
+my $dir = PostgreSQL::Test::Utils::tempdir;
+write_keys("$dir/key", new_key());
+my $node = start_node('roles', "$dir/key", shared_preload_libraries => 'connection');
+
+my $kafka = q('STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1", "SECURITY_PROTOCOL": "SASL_SSL", "SASL_MECHANISM": "PLAIN", "SASL_USERNAME": "u", "SASL_PASSWORD": "p"}');
+$node->safe_psql('postgres', qq{
+CREATE ROLE alice; CREATE ROLE bob; CREATE ROLE carol; CREATE ROLE dave;
+SET ROLE alice;
+SELECT connection.create('a1', $kafka);
+SELECT connection.create('a2', $kafka);
+SET ROLE carol;
+SELECT connection.create('c1', $kafka);
+SELECT connection.grant_usage('c1', 'bob');
+SELECT connection.grant_usage('c1', 'alice');
+RESET ROLE;
+});
+
+sub owners
+{
+	return $node->safe_psql('postgres',
+		"SELECT string_agg(name || ':' || owner, ',' ORDER BY name) FROM connection.connections");
+}
+
+# DROP ROLE refuses, listing what depends on the role
+my $err = fails_with($node, 'DROP ROLE alice', '2BP01',
+	'role "alice" cannot be dropped because some objects depend on it', 'DROP ROLE of an owner');
+like($err, qr/DETAIL:  owner of connection a1\nowner of connection a2\nprivileges for connection c1/,
+	'DROP ROLE: the detail lists owned connections and grants');
+fails_with($node, 'DROP ROLE bob', '2BP01', 'role "bob" cannot be dropped', 'DROP ROLE of a grantee');
+fails_with($node, 'DROP ROLE IF EXISTS dave, bob', '2BP01', 'role "bob" cannot be dropped',
+	'DROP ROLE of several roles');
+is($node->safe_psql('postgres', "SELECT count(*) FROM pg_roles WHERE rolname = 'dave'"), '1',
+	'a refused DROP ROLE drops none of its roles');
+$node->safe_psql('postgres', 'DROP ROLE dave');
+$node->safe_psql('postgres', 'DROP ROLE IF EXISTS nobody');
+
+# REASSIGN OWNED moves connections and their grants
+$node->safe_psql('postgres', 'REASSIGN OWNED BY alice TO carol');
+is(owners(), 'a1:carol,a2:carol,c1:carol', 'REASSIGN OWNED moves the connections');
+is($node->safe_psql('postgres', "SELECT connection.has_usage('a1', 'carol')"), 't',
+	'the new owner may use them');
+
+# alice still holds a grant on c1
+fails_with($node, 'DROP ROLE alice', '2BP01', '.*cannot be dropped', 'a grant still holds the role');
+
+# DROP OWNED removes grants (and drops what the role owns)
+$node->safe_psql('postgres', 'DROP OWNED BY alice, bob');
+is($node->safe_psql('postgres',
+	"SELECT string_agg(info_value, ',') FROM connection.desc('c1', true) WHERE info_name = 'usage'"),
+	'carol=U/carol', 'DROP OWNED removes the grants of the roles');
+$node->safe_psql('postgres', 'DROP ROLE alice, bob');
+is(owners(), 'a1:carol,a2:carol,c1:carol', 'the dropped roles left the connections alone');
+$node->safe_psql('postgres', 'DROP OWNED BY carol');
+is(owners(), '', 'DROP OWNED drops the connections the role owns');
+$node->safe_psql('postgres', 'DROP ROLE carol');
+
+# a rolled-back REASSIGN OWNED changes nothing
+$node->safe_psql('postgres', qq{
+CREATE ROLE erin; CREATE ROLE frank;
+SET ROLE erin; SELECT connection.create('e1', $kafka); RESET ROLE;
+BEGIN; REASSIGN OWNED BY erin TO frank; ROLLBACK;
+});
+is(owners(), 'e1:erin', 'a rolled-back REASSIGN OWNED changes nothing');
+
+# in a database without the extension the hook does nothing, and cannot see
+# this database's connections: the owner is orphaned, show/desc still work
+my ($ret, $out, $stderr) = $node->psql('template1', 'DROP ROLE erin');
+is($ret, 0, 'DROP ROLE in a database without the extension is not checked there');
+like(owners(), qr/^e1:unknown \(OID=\d+\)$/, 'show an orphaned owner as unknown (OID=n)');
+like($node->safe_psql('postgres', "SELECT string_agg(info_name || '=' || info_value, ',') FROM connection.desc('e1', true)"),
+	qr/owner=unknown \(OID=\d+\)/, 'desc works with an orphaned owner');
+$node->safe_psql('postgres', "SELECT connection.alter('e1', owner => 'frank')");
+is(owners(), 'e1:frank', 'a superuser gives an orphaned connection a new owner');
+
+$node->stop;
+done_testing();
