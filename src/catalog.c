@@ -100,18 +100,6 @@ lookup_catalog(void)
 }
 
 /*
- * ConnCatalogRelid
- *		OID of connection.pg_connection; reports 55000 when the extension is
- *		not installed in this database.
- */
-Oid
-ConnCatalogRelid(void)
-{
-	lookup_catalog();
-	return catalog_relid;
-}
-
-/*
  * ConnCatalogInstalled
  *		Is the extension installed in this database?  Never reports an error
  *		(for hooks that run in every database).

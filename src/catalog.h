@@ -60,7 +60,6 @@ typedef struct ConnRow
 
 typedef struct ConnCatalogScan ConnCatalogScan;
 
-extern Oid	ConnCatalogRelid(void);
 extern Oid	ConnCatalogRelidIfKnown(void);
 extern bool ConnCatalogInstalled(void);
 extern void ConnCatalogReset(void);

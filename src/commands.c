@@ -86,6 +86,27 @@ now_ms(void)
 }
 
 /*
+ * ConnFetchOwned
+ *		Lock a connection's name (and newname, if not NULL) for writing, read
+ *		its row and check that the current user may manage it.  Reports 42704
+ *		when it does not exist, 42501 when the user is not its owner.
+ */
+ConnRow *
+ConnFetchOwned(const char *name, const char *newname)
+{
+	ConnRow    *row;
+
+	ConnCatalogLockNames(name, newname);
+	row = ConnCatalogFetch(name, CurrentMemoryContext);
+	if (row == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("connection \"%s\" does not exist", name)));
+	ConnCheckOwner(row);
+	return row;
+}
+
+/*
  * ConnRowProps
  *		The properties of a row: plain ones, and, with decrypt, identifiers
  *		and secrets (release those with ConnWipeProps).
@@ -351,13 +372,7 @@ connection_alter(PG_FUNCTION_ARGS)
 				 errmsg("unset_properties must be a one-dimensional array")));
 	PreventCommandIfReadOnly("connection.alter()");
 
-	ConnCatalogLockNames(name, newname);
-	row = ConnCatalogFetch(name, CurrentMemoryContext);
-	if (row == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("connection \"%s\" does not exist", name)));
-	ConnCheckOwner(row);
+	row = ConnFetchOwned(name, newname);
 
 	if (set || unset)
 	{

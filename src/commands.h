@@ -18,6 +18,7 @@
 
 extern char *ConnArgText(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern char *ConnArgName(FunctionCallInfo fcinfo, int argno);
+extern ConnRow *ConnFetchOwned(const char *name, const char *newname);
 extern void ConnRowProps(const ConnRow *row, ConnProps *props, bool decrypt);
 
 #endif							/* CONNECTION_COMMANDS_H */

@@ -445,8 +445,8 @@ wipe_varlena(void *ptr)
 	pfree(v);
 }
 
-bool
-ConnPropsHaveSecrets(const ConnProps *props)
+static bool
+props_have_secrets(const ConnProps *props)
 {
 	for (int i = 0; i < props->type->nprops; i++)
 		if (props->values[i] && props->type->props[i].kind != CONN_PLAIN)
@@ -472,7 +472,7 @@ ConnEncryptProps(int64 id, const ConnProps *props, char **fp)
 	char		idbuf[32];
 
 	*fp = NULL;
-	if (!ConnPropsHaveSecrets(props))
+	if (!props_have_secrets(props))
 		return NULL;
 
 	load_keys();
@@ -496,10 +496,17 @@ ConnEncryptProps(int64 id, const ConnProps *props, char **fp)
 
 	psw = cstring_to_text(keys[0].hex);
 	opts = cstring_to_text(encrypt_options);
-	result = DatumGetByteaPP(FunctionCall3(&encrypt_fn, PointerGetDatum(plain),
-										   PointerGetDatum(psw), PointerGetDatum(opts)));
-	wipe_varlena(plain);
-	wipe_varlena(psw);
+	PG_TRY();
+	{
+		result = DatumGetByteaPP(FunctionCall3(&encrypt_fn, PointerGetDatum(plain),
+											   PointerGetDatum(psw), PointerGetDatum(opts)));
+	}
+	PG_FINALLY();
+	{
+		wipe_varlena(plain);
+		wipe_varlena(psw);
+	}
+	PG_END_TRY();
 
 	*fp = pstrdup(keys[0].fingerprint);
 	return result;
@@ -550,9 +557,16 @@ ConnDecryptProps(int64 id, const char *connname, bytea *ciphertext,
 
 	psw = cstring_to_text(key->hex);
 	opts = cstring_to_text("");
-	plain = DatumGetByteaPP(FunctionCall3(&decrypt_fn, PointerGetDatum(ciphertext),
-										  PointerGetDatum(psw), PointerGetDatum(opts)));
-	wipe_varlena(psw);
+	PG_TRY();
+	{
+		plain = DatumGetByteaPP(FunctionCall3(&decrypt_fn, PointerGetDatum(ciphertext),
+											  PointerGetDatum(psw), PointerGetDatum(opts)));
+	}
+	PG_FINALLY();
+	{
+		wipe_varlena(psw);
+	}
+	PG_END_TRY();
 
 	p = VARDATA_ANY(plain);
 	end = p + VARSIZE_ANY_EXHDR(plain);

@@ -22,7 +22,6 @@ extern char *conn_key_command;
 
 extern void ConnKeysInvalidate(void);
 extern void ConnCryptoReset(void);
-extern bool ConnPropsHaveSecrets(const ConnProps *props);
 extern bytea *ConnEncryptProps(int64 id, const ConnProps *props, char **fingerprint);
 extern void ConnDecryptProps(int64 id, const char *connname, bytea *ciphertext,
 							 const char *fingerprint, ConnProps *props);

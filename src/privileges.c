@@ -136,13 +136,7 @@ change_usage(FunctionCallInfo fcinfo, bool grant, Oid grantee)
 	Acl		   *newacl;
 
 	PreventCommandIfReadOnly(grant ? "connection.grant_usage()" : "connection.revoke_usage()");
-	ConnCatalogLockNames(name, NULL);
-	row = ConnCatalogFetch(name, CurrentMemoryContext);
-	if (row == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("connection \"%s\" does not exist", name)));
-	ConnCheckOwner(row);
+	row = ConnFetchOwned(name, NULL);
 
 	item.ai_grantee = grantee;
 	item.ai_grantor = row->owner;
