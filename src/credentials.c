@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
@@ -24,6 +25,7 @@
 #include "cache.h"
 #include "commands.h"
 #include "crypto.h"
+#include "guc.h"
 #include "privileges.h"
 #include "registry.h"
 
@@ -50,6 +52,23 @@ usable_row(const char *name)
 }
 
 /*
+ * With connection.log_usage, one LOG line per hand-out of decrypted values:
+ * who, which connection, through which function.  Never a value, and no
+ * STATEMENT or CONTEXT line.  Writes nothing, so it works on a standby.
+ */
+static void
+log_usage(const char *name, const char *function)
+{
+	if (!conn_log_usage)
+		return;
+	ereport(LOG,
+			(errmsg("role \"%s\" used the credentials of connection \"%s\" through %s",
+					GetUserNameFromId(GetUserId(), false), name, function),
+			 errhidestmt(true),
+			 errhidecontext(true)));
+}
+
+/*
  * connection.credentials(name)
  *		All properties, decrypted, as one jsonb object.
  */
@@ -68,6 +87,7 @@ connection_credentials(PG_FUNCTION_ARGS)
 
 	ConnRowProps(row, &props, true);
 	MemoryContextSwitchTo(old);
+	log_usage(name, "connection.credentials()");
 	result = ConnPropsToJsonb(&props, CONN_ALL_KINDS, false);
 	len = VARSIZE(result);
 	result = memcpy(palloc(len), result, len);	/* out of cxt */
@@ -107,7 +127,10 @@ connection_property(PG_FUNCTION_ARGS)
 	ConnRowProps(row, &props, true);
 	MemoryContextSwitchTo(old);
 	if (props.values[idx])
+	{
+		log_usage(name, psprintf("connection.property() of %s", def->name));
 		result = cstring_to_text(props.values[idx]);
+	}
 	ConnWipeProps(&props);
 	MemoryContextDelete(cxt);
 	if (result == NULL)

@@ -20,6 +20,8 @@
 
 #include "crypto.h"
 #include "guc.h"
+
+bool		conn_log_usage = false;
 #include "registry.h"
 
 static const struct config_enum_entry cloud_provider_options[] = {
@@ -64,6 +66,15 @@ ConnDefineGucs(void)
 							 CONN_CLOUD_NONE,
 							 cloud_provider_options,
 							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("connection.log_usage",
+							 "Logs every call that hands out decrypted credentials.",
+							 "One LOG line naming the role, the connection and the function; never a value.",
+							 &conn_log_usage,
+							 false,
+							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
 

@@ -11,6 +11,9 @@
 #ifndef CONNECTION_GUC_H
 #define CONNECTION_GUC_H
 
+/* connection.log_usage */
+extern bool conn_log_usage;
+
 extern void ConnDefineGucs(void);
 
 #endif							/* CONNECTION_GUC_H */

@@ -1,17 +1,22 @@
 /*-------------------------------------------------------------------------
  *
  * hooks.c
- *	  The extension's ProcessUtility hook: DROP ROLE, REASSIGN OWNED and
- *	  DROP OWNED take connections into account.
+ *	  The extension's hooks into statement processing:
+ *	  - ProcessUtility: DROP ROLE, REASSIGN OWNED and DROP OWNED take
+ *		connections into account;
+ *	  - post_parse_analyze: SHOW CONNECTIONS, which the grammar reads as SHOW
+ *		of a configuration parameter named "connections", becomes the query
+ *		SELECT * FROM connection.show(), in both protocols.
  *
- * The hook is installed whenever the library is loaded, but it only sees
+ * The hooks are installed whenever the library is loaded, but they only see
  * every statement when the library is preloaded (shared_preload_libraries or
  * session_preload_libraries); otherwise a backend that never called one of
  * the extension's functions lets DROP ROLE orphan connections (show() and
  * desc() then print the owner as "unknown (OID=n)", and superusers can give
- * them a new owner).  The hook always calls the previous hook or the
- * standard function, and costs one node-tag test for other statements.
- * It acts only in databases where the extension is installed.
+ * them a new owner), and SHOW CONNECTIONS is an unknown parameter.  Each
+ * hook always calls the previous hook or the standard function, costs a
+ * node-tag test for other statements, and acts only in databases where the
+ * extension is installed.
  *
  * IDENTIFICATION
  *	  src/hooks.c
@@ -21,6 +26,8 @@
 #include "postgres.h"
 
 #include "nodes/parsenodes.h"
+#include "parser/analyze.h"
+#include "parser/parser.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 
@@ -29,6 +36,9 @@
 #include "privileges.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
+
+#define SHOW_CONNECTIONS_QUERY "SELECT * FROM connection.show()"
 
 /* OIDs of a list of RoleSpecs; missing roles are skipped if missing_ok. */
 static List *
@@ -93,9 +103,40 @@ conn_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		ConnDropOwned(role_oids(((DropOwnedStmt *) parsetree)->roles, false));
 }
 
+/*
+ * Turn the analyzed utility statement SHOW CONNECTIONS into the analyzed
+ * SELECT * FROM connection.show(), in place, keeping what identifies the
+ * original statement (its place in the query string, its query id).
+ */
+static void
+conn_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
+{
+	RawStmt    *raw;
+	Query	   *select;
+
+	if (prev_post_parse_analyze)
+		prev_post_parse_analyze(pstate, query, jstate);
+
+	if (query->commandType != CMD_UTILITY ||
+		!IsA(query->utilityStmt, VariableShowStmt) ||
+		strcmp(((VariableShowStmt *) query->utilityStmt)->name, "connections") != 0 ||
+		!ConnCatalogInstalled())
+		return;
+
+	raw = linitial_node(RawStmt, raw_parser(SHOW_CONNECTIONS_QUERY, RAW_PARSE_DEFAULT));
+	select = parse_analyze_fixedparams(raw, SHOW_CONNECTIONS_QUERY, NULL, 0, NULL);
+	select->queryId = query->queryId;
+	select->canSetTag = query->canSetTag;
+	select->stmt_location = query->stmt_location;
+	select->stmt_len = query->stmt_len;
+	memcpy(query, select, sizeof(Query));
+}
+
 void
 ConnInstallHooks(void)
 {
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = conn_ProcessUtility;
+	prev_post_parse_analyze = post_parse_analyze_hook;
+	post_parse_analyze_hook = conn_post_parse_analyze;
 }
