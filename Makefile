@@ -10,6 +10,7 @@ OBJS = \
 	src/crypto.o \
 	src/privileges.o \
 	src/hooks.o \
+	src/redact.o \
 	src/commands.o \
 	src/describe.o \
 	src/credentials.o
