@@ -14,7 +14,8 @@ use ConnTest;
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
 write_keys("$dir/key", new_key());
-my $node = start_node('show', "$dir/key", session_preload_libraries => 'connection');
+my $node = start_node('show', "$dir/key", session_preload_libraries => 'connection',
+	wal_level => 'replica', max_wal_senders => '4');
 
 $node->safe_psql('postgres', q{
 SELECT connection.create('s3_audit', 'STORAGE', 'S3',
@@ -81,6 +82,22 @@ like($lines[2], qr/role "app" used the credentials of connection "s3_audit"/, 't
 unlike($log, qr/audit-secret-value|AKIAAUDITAUDITAUDIT1/, 'no value in the log');
 fails_with($node, 'SET ROLE app; SET connection.log_usage = off', '42501',
 	'permission denied to set parameter "connection.log_usage"', 'only superusers turn the audit off');
+
+# the audit writes nothing, so it works on a hot standby too
+$node->backup('base');
+my $standby = PostgreSQL::Test::Cluster->new('standby');
+$standby->init_from_backup($node, 'base', has_streaming => 1);
+$standby->append_conf('postgresql.conf', "connection.key_file = '$dir/key'\nconnection.log_usage = on\n");
+$standby->start;
+$node->wait_for_catchup($standby);
+$offset = -s $standby->logfile;
+is($standby->safe_psql('postgres', "SELECT connection.property('s3_audit', 'SECRET_KEY')"),
+	'audit-secret-value', 'standby: property() works');
+is($standby->safe_psql('postgres', 'SHOW CONNECTIONS'), $expected, 'standby: SHOW CONNECTIONS works');
+$log = slurp_file($standby->logfile, $offset);
+like($log, qr/role "postgres" used the credentials of connection "s3_audit" through connection\.property\(\) of SECRET_KEY/,
+	'standby: the usage is audited');
+$standby->stop;
 
 $node->stop;
 done_testing();
