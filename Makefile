@@ -10,6 +10,7 @@ OBJS = \
 	src/crypto.o \
 	src/privileges.o \
 	src/hooks.o \
+	src/depend.o \
 	src/redact.o \
 	src/commands.o \
 	src/describe.o \
@@ -20,10 +21,10 @@ EXTENSION = connection
 DATA = connection--1.0.sql
 
 # pg_regress suites (sql/, expected/), in order
-REGRESS = setup types create show desc alter drop credentials privileges badinput
+REGRESS = setup types create show desc alter drop credentials privileges dependencies badinput
 
 # isolation specs live under test/isolation
-ISOLATION = create_race
+ISOLATION = create_race dependency_race
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=pgcrypto
 
 # TAP tests live under test/t

@@ -46,6 +46,32 @@ REVOKE ALL ON SEQUENCE connection.pg_connection_id_seq FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('connection.pg_connection', '');
 SELECT pg_catalog.pg_extension_config_dump('connection.pg_connection_id_seq', '');
 
+--
+-- Dependencies: what uses a connection.  A row says that the dependent --
+-- a PostgreSQL object (classid, objid, objsubid), or another connection
+-- (classid = connection.pg_connection, objid = objsubid = 0, depconnid) --
+-- uses the connection refconnid.  Rows follow connections by id, so they
+-- survive renames.  deptype: 'm' registered with add_dependency(), 'o' an
+-- OPTIONS (connection '...') of a foreign server, foreign table or user
+-- mapping, 'p' a property (STORAGE_CONNECTION, SOURCE_CONNECTION) of another
+-- connection.
+--
+CREATE TABLE connection.pg_connection_depend (
+    refconnid   bigint  NOT NULL,
+    classid     oid     NOT NULL,
+    objid       oid     NOT NULL,
+    objsubid    integer NOT NULL,
+    depconnid   bigint  NOT NULL,
+    deptype     "char"  NOT NULL,
+    description text
+);
+CREATE UNIQUE INDEX pg_connection_depend_ref_index
+    ON connection.pg_connection_depend (refconnid, classid, objid, objsubid, depconnid);
+CREATE INDEX pg_connection_depend_dep_index
+    ON connection.pg_connection_depend (classid, objid, objsubid, depconnid);
+REVOKE ALL ON TABLE connection.pg_connection_depend FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('connection.pg_connection_depend', '');
+
 -- Our own writes tell every backend's cache; writes made with plain SQL
 -- (a superuser's repair, pg_restore's COPY) must do so as well.
 CREATE FUNCTION connection.catalog_changed()
@@ -113,7 +139,7 @@ AS 'MODULE_PATHNAME', 'connection_drop'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION connection.drop(text, boolean, boolean) IS
-'drop a connection (owner or superuser)';
+'drop a connection (owner or superuser); refuses while objects depend on it, unless force';
 
 CREATE FUNCTION connection.alter(name text,
                                  set_properties jsonb DEFAULT NULL,
@@ -195,6 +221,129 @@ LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION connection.has_usage(text, regrole) IS
 'may the role (default: the current user) use the connection''s credentials';
+
+CREATE FUNCTION connection.add_dependency(name text, classid regclass, objid oid,
+                                          objsubid integer DEFAULT 0,
+                                          description text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_add_dependency'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.add_dependency(text, regclass, oid, integer, text) IS
+'record that a PostgreSQL object uses a connection, so that drop() refuses to orphan it (USAGE on the connection)';
+
+CREATE FUNCTION connection.add_dependency(name text, relation regclass,
+                                          description text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_add_dependency_relation'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.add_dependency(text, regclass, text) IS
+'record that a table, view or foreign table uses a connection (USAGE on the connection)';
+
+CREATE FUNCTION connection.add_dependency(name text, function regprocedure,
+                                          description text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_add_dependency_function'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.add_dependency(text, regprocedure, text) IS
+'record that a function (standing in for a remote function, say) uses a connection (USAGE on the connection)';
+
+CREATE FUNCTION connection.remove_dependency(name text, classid regclass, objid oid,
+                                             objsubid integer DEFAULT 0)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_remove_dependency'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.remove_dependency(text, regclass, oid, integer) IS
+'forget a dependency recorded with add_dependency()';
+
+CREATE FUNCTION connection.remove_dependency(name text, relation regclass)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_remove_dependency_relation'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.remove_dependency(text, regclass) IS
+'forget that a relation uses a connection';
+
+CREATE FUNCTION connection.remove_dependency(name text, function regprocedure)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_remove_dependency_function'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.remove_dependency(text, regprocedure) IS
+'forget that a function uses a connection';
+
+CREATE FUNCTION connection.dependents(name text)
+RETURNS TABLE (kind text, object text, description text)
+AS 'MODULE_PATHNAME', 'connection_dependents'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.dependents(text) IS
+'the objects and connections that use a connection, as pg_describe_object() names them';
+
+-- Helpers of the event triggers below.  They only make the records agree
+-- with the catalogs, so every role may run them (event triggers run as the
+-- role whose command fired them).
+CREATE FUNCTION connection.sync_option_dependency(classid oid, objid oid)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_sync_option_dependency'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.sync_option_dependency(oid, oid) IS
+'event trigger helper: record the connection an object''s OPTIONS name, or forget it';
+
+CREATE FUNCTION connection.forget_dependent(classid oid, objid oid, objsubid integer)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_forget_dependent'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.forget_dependent(oid, oid, integer) IS
+'event trigger helper: forget the dependencies of an object that no longer exists';
+
+CREATE FUNCTION connection.on_ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT classid, objid FROM pg_catalog.pg_event_trigger_ddl_commands() LOOP
+        PERFORM connection.sync_option_dependency(c.classid, c.objid);
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION connection.on_ddl_command_end() IS
+'event trigger: keep OPTIONS (connection ''name'') references recorded';
+
+CREATE FUNCTION connection.on_sql_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d record;
+BEGIN
+    FOR d IN SELECT classid, objid, objsubid FROM pg_catalog.pg_event_trigger_dropped_objects() LOOP
+        PERFORM connection.forget_dependent(d.classid, d.objid, d.objsubid);
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION connection.on_sql_drop() IS
+'event trigger: forget the dependencies of dropped objects';
+
+CREATE EVENT TRIGGER connection_ddl_command_end ON ddl_command_end
+    WHEN TAG IN ('CREATE SERVER', 'ALTER SERVER', 'CREATE FOREIGN TABLE',
+                 'ALTER FOREIGN TABLE', 'CREATE USER MAPPING', 'ALTER USER MAPPING',
+                 'IMPORT FOREIGN SCHEMA')
+    EXECUTE FUNCTION connection.on_ddl_command_end();
+
+CREATE EVENT TRIGGER connection_sql_drop ON sql_drop
+    EXECUTE FUNCTION connection.on_sql_drop();
 
 --
 -- Metadata for application queries.  The view runs with its owner's rights,

@@ -21,8 +21,12 @@
  * on the table.  The table lock always comes first, so these cannot
  * deadlock among themselves.
  *
- * Every write sends a relcache invalidation for the table (at commit to
- * other backends), which is what backend caches listen to.
+ * Every write of a connection sends a relcache invalidation for the table
+ * (at commit to other backends), which is what backend caches listen to.
+ *
+ * Dependency records (connection.pg_connection_depend) are never cached;
+ * their writers hold the referenced connection's name in at least
+ * ShareUpdateExclusiveLock, which a drop of that connection waits for.
  *
  * IDENTIFICATION
  *	  src/catalog.c
@@ -57,11 +61,19 @@ PG_FUNCTION_INFO_V1(connection_catalog_changed);
 #define CATALOG_TABLE		"pg_connection"
 #define CATALOG_NAME_INDEX	"pg_connection_name_index"
 #define CATALOG_SEQUENCE	"pg_connection_id_seq"
+#define CATALOG_ID_INDEX	"pg_connection_id_pkey"
+#define DEPEND_TABLE		"pg_connection_depend"
+#define DEPEND_REF_INDEX	"pg_connection_depend_ref_index"
+#define DEPEND_DEP_INDEX	"pg_connection_depend_dep_index"
 
 /* OIDs of the catalog objects, looked up once and reset on invalidation */
 static Oid	catalog_relid = InvalidOid;
 static Oid	catalog_name_index = InvalidOid;
 static Oid	catalog_seq = InvalidOid;
+static Oid	catalog_id_index = InvalidOid;
+static Oid	depend_relid = InvalidOid;
+static Oid	depend_ref_index = InvalidOid;
+static Oid	depend_dep_index = InvalidOid;
 
 struct ConnCatalogScan
 {
@@ -95,6 +107,10 @@ lookup_catalog(void)
 	nsp = get_namespace_oid(CATALOG_SCHEMA, true);
 	catalog_name_index = lookup_catalog_oid(nsp, CATALOG_NAME_INDEX);
 	catalog_seq = lookup_catalog_oid(nsp, CATALOG_SEQUENCE);
+	catalog_id_index = lookup_catalog_oid(nsp, CATALOG_ID_INDEX);
+	depend_relid = lookup_catalog_oid(nsp, DEPEND_TABLE);
+	depend_ref_index = lookup_catalog_oid(nsp, DEPEND_REF_INDEX);
+	depend_dep_index = lookup_catalog_oid(nsp, DEPEND_DEP_INDEX);
 	/* last, so that a failure above leaves everything unset */
 	catalog_relid = lookup_catalog_oid(nsp, CATALOG_TABLE);
 }
@@ -137,6 +153,10 @@ ConnCatalogReset(void)
 	catalog_relid = InvalidOid;
 	catalog_name_index = InvalidOid;
 	catalog_seq = InvalidOid;
+	catalog_id_index = InvalidOid;
+	depend_relid = InvalidOid;
+	depend_ref_index = InvalidOid;
+	depend_dep_index = InvalidOid;
 }
 
 static void
@@ -170,15 +190,17 @@ ConnCatalogLockNames(const char *name1, const char *name2)
 }
 
 /*
- * ConnCatalogLockForRead
- *		Keep a referenced connection from being dropped or renamed until the
- *		end of the transaction.
+ * ConnCatalogLockName
+ *		Lock one connection name in the given mode until the end of the
+ *		transaction: ShareLock keeps a referenced connection from being
+ *		dropped or renamed; ShareUpdateExclusiveLock also serializes the
+ *		writers of its dependency records.
  */
 void
-ConnCatalogLockForRead(const char *name)
+ConnCatalogLockName(const char *name, LOCKMODE mode)
 {
 	lookup_catalog();
-	lock_name(name, ShareLock);
+	lock_name(name, mode);
 }
 
 /* Deform a catalog tuple into a ConnRow in the current memory context. */
@@ -283,6 +305,37 @@ ConnCatalogFetch(const char *name, MemoryContext mcxt)
 	ScanKeyInit(&key, Anum_pg_connection_name, BTEqualStrategyNumber, F_TEXTEQ,
 				CStringGetTextDatum(name));
 	scan = systable_beginscan(rel, catalog_name_index, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+
+		row = row_from_tuple(rel, tup, false);
+		MemoryContextSwitchTo(old);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return row;
+}
+
+/*
+ * ConnCatalogFetchById
+ *		The row of a connection by id, built in mcxt, or NULL.
+ */
+ConnRow *
+ConnCatalogFetchById(int64 id, MemoryContext mcxt)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	ConnRow    *row = NULL;
+
+	lookup_catalog();
+	rel = table_open(catalog_relid, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_connection_id, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(id));
+	scan = systable_beginscan(rel, catalog_id_index, true, NULL, 1, &key);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
 	{
@@ -405,6 +458,153 @@ ConnCatalogDelete(const ConnRow *row)
 	CatalogTupleDelete(rel, (ItemPointer) &row->tid);
 	table_close(rel, NoLock);
 	after_write();
+}
+
+/* Deform a dependency record (palloc'd). */
+static ConnDepend *
+depend_from_tuple(Relation rel, HeapTuple tup)
+{
+	Datum		values[Natts_pg_connection_depend];
+	bool		nulls[Natts_pg_connection_depend];
+	ConnDepend *dep = palloc0(sizeof(ConnDepend));
+
+	heap_deform_tuple(tup, RelationGetDescr(rel), values, nulls);
+	dep->refconnid = DatumGetInt64(values[Anum_pg_connection_depend_refconnid - 1]);
+	dep->classid = DatumGetObjectId(values[Anum_pg_connection_depend_classid - 1]);
+	dep->objid = DatumGetObjectId(values[Anum_pg_connection_depend_objid - 1]);
+	dep->objsubid = DatumGetInt32(values[Anum_pg_connection_depend_objsubid - 1]);
+	dep->depconnid = DatumGetInt64(values[Anum_pg_connection_depend_depconnid - 1]);
+	dep->deptype = DatumGetChar(values[Anum_pg_connection_depend_deptype - 1]);
+	if (!nulls[Anum_pg_connection_depend_description - 1])
+		dep->description = TextDatumGetCString(values[Anum_pg_connection_depend_description - 1]);
+	dep->tid = tup->t_self;
+	return dep;
+}
+
+static HeapTuple
+depend_form_tuple(Relation rel, const ConnDepend *dep)
+{
+	Datum		values[Natts_pg_connection_depend];
+	bool		nulls[Natts_pg_connection_depend] = {false};
+
+	values[Anum_pg_connection_depend_refconnid - 1] = Int64GetDatum(dep->refconnid);
+	values[Anum_pg_connection_depend_classid - 1] = ObjectIdGetDatum(dep->classid);
+	values[Anum_pg_connection_depend_objid - 1] = ObjectIdGetDatum(dep->objid);
+	values[Anum_pg_connection_depend_objsubid - 1] = Int32GetDatum(dep->objsubid);
+	values[Anum_pg_connection_depend_depconnid - 1] = Int64GetDatum(dep->depconnid);
+	values[Anum_pg_connection_depend_deptype - 1] = CharGetDatum(dep->deptype);
+	if (dep->description)
+		values[Anum_pg_connection_depend_description - 1] = CStringGetTextDatum(dep->description);
+	else
+		nulls[Anum_pg_connection_depend_description - 1] = true;
+	return heap_form_tuple(RelationGetDescr(rel), values, nulls);
+}
+
+/* Dependency records matching nkeys keys on an index (palloc'd list). */
+static List *
+depend_scan(Oid indexid, ScanKeyData *keys, int nkeys)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *deps = NIL;
+
+	rel = table_open(depend_relid, AccessShareLock);
+	scan = systable_beginscan(rel, indexid, true, NULL, nkeys, keys);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		deps = lappend(deps, depend_from_tuple(rel, tup));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return deps;
+}
+
+/*
+ * ConnDependByRef
+ *		All records of what uses the connection refconnid.
+ */
+List *
+ConnDependByRef(int64 refconnid)
+{
+	ScanKeyData key;
+
+	lookup_catalog();
+	ScanKeyInit(&key, Anum_pg_connection_depend_refconnid, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(refconnid));
+	return depend_scan(depend_ref_index, &key, 1);
+}
+
+/*
+ * ConnDependByDependent
+ *		All records of a dependent: a PostgreSQL object (objsubid 0: every
+ *		sub-object too), or, with classid the catalog table, the connection
+ *		depconnid.  InvalidOid classid means the catalog table.
+ */
+List *
+ConnDependByDependent(Oid classid, Oid objid, int32 objsubid, int64 depconnid)
+{
+	ScanKeyData keys[4];
+	int			nkeys = 2;
+
+	lookup_catalog();
+	if (!OidIsValid(classid))
+		classid = catalog_relid;
+	ScanKeyInit(&keys[0], Anum_pg_connection_depend_classid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(classid));
+	ScanKeyInit(&keys[1], Anum_pg_connection_depend_objid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(objid));
+	if (objsubid != 0 || classid == catalog_relid)
+		ScanKeyInit(&keys[nkeys++], Anum_pg_connection_depend_objsubid, BTEqualStrategyNumber,
+					F_INT4EQ, Int32GetDatum(objsubid));
+	if (classid == catalog_relid)
+		ScanKeyInit(&keys[nkeys++], Anum_pg_connection_depend_depconnid, BTEqualStrategyNumber,
+					F_INT8EQ, Int64GetDatum(depconnid));
+	return depend_scan(depend_dep_index, keys, nkeys);
+}
+
+/* classid InvalidOid in a record to write stands for the catalog table */
+static void
+depend_write(const ConnDepend *dep, bool update)
+{
+	Relation	rel;
+	HeapTuple	tup;
+	ConnDepend	copy = *dep;
+
+	lookup_catalog();
+	if (!OidIsValid(copy.classid))
+		copy.classid = catalog_relid;
+	rel = table_open(depend_relid, RowExclusiveLock);
+	tup = depend_form_tuple(rel, &copy);
+	if (update)
+		CatalogTupleUpdate(rel, (ItemPointer) &dep->tid, tup);
+	else
+		CatalogTupleInsert(rel, tup);
+	heap_freetuple(tup);
+	table_close(rel, NoLock);
+	CommandCounterIncrement();
+}
+
+void
+ConnDependInsert(const ConnDepend *dep)
+{
+	depend_write(dep, false);
+}
+
+void
+ConnDependUpdate(const ConnDepend *dep)
+{
+	depend_write(dep, true);
+}
+
+void
+ConnDependDelete(const ConnDepend *dep)
+{
+	Relation	rel;
+
+	lookup_catalog();
+	rel = table_open(depend_relid, RowExclusiveLock);
+	CatalogTupleDelete(rel, (ItemPointer) &dep->tid);
+	table_close(rel, NoLock);
+	CommandCounterIncrement();
 }
 
 /*

@@ -58,14 +58,46 @@ typedef struct ConnRow
 	ItemPointerData tid;		/* where the row was read */
 } ConnRow;
 
+/* Columns of connection.pg_connection_depend. */
+#define Natts_pg_connection_depend				7
+#define Anum_pg_connection_depend_refconnid		1
+#define Anum_pg_connection_depend_classid		2
+#define Anum_pg_connection_depend_objid			3
+#define Anum_pg_connection_depend_objsubid		4
+#define Anum_pg_connection_depend_depconnid		5
+#define Anum_pg_connection_depend_deptype		6
+#define Anum_pg_connection_depend_description	7
+
+#define CONN_DEP_MANUAL		'm'		/* add_dependency() */
+#define CONN_DEP_OPTIONS	'o'		/* OPTIONS (connection '...') */
+#define CONN_DEP_PROPERTY	'p'		/* STORAGE_CONNECTION, SOURCE_CONNECTION */
+
+/*
+ * One dependency record: dependent (classid, objid, objsubid) -- or the
+ * connection depconnid, with classid the catalog table and objid 0 --
+ * uses the connection refconnid.
+ */
+typedef struct ConnDepend
+{
+	int64		refconnid;
+	Oid			classid;
+	Oid			objid;
+	int32		objsubid;
+	int64		depconnid;
+	char		deptype;
+	char	   *description;	/* NULL if none */
+	ItemPointerData tid;
+} ConnDepend;
+
 typedef struct ConnCatalogScan ConnCatalogScan;
 
 extern Oid	ConnCatalogRelidIfKnown(void);
 extern bool ConnCatalogInstalled(void);
 extern void ConnCatalogReset(void);
 extern void ConnCatalogLockNames(const char *name1, const char *name2);
-extern void ConnCatalogLockForRead(const char *name);
+extern void ConnCatalogLockName(const char *name, LOCKMODE mode);
 extern ConnRow *ConnCatalogFetch(const char *name, MemoryContext mcxt);
+extern ConnRow *ConnCatalogFetchById(int64 id, MemoryContext mcxt);
 extern ConnCatalogScan *ConnCatalogBeginScan(LOCKMODE lockmode);
 extern ConnRow *ConnCatalogNext(ConnCatalogScan *scan, bool metadata_only);
 extern void ConnCatalogEndScan(ConnCatalogScan *scan);
@@ -73,5 +105,11 @@ extern int64 ConnCatalogNextId(void);
 extern void ConnCatalogInsert(const ConnRow *row);
 extern void ConnCatalogUpdate(const ConnRow *row);
 extern void ConnCatalogDelete(const ConnRow *row);
+
+extern List *ConnDependByRef(int64 refconnid);
+extern List *ConnDependByDependent(Oid classid, Oid objid, int32 objsubid, int64 depconnid);
+extern void ConnDependInsert(const ConnDepend *dep);
+extern void ConnDependUpdate(const ConnDepend *dep);
+extern void ConnDependDelete(const ConnDepend *dep);
 
 #endif							/* CONNECTION_CATALOG_H */

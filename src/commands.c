@@ -32,6 +32,7 @@
 #include "catalog.h"
 #include "commands.h"
 #include "crypto.h"
+#include "depend.h"
 #include "privileges.h"
 #include "registry.h"
 
@@ -149,7 +150,7 @@ check_references(const ConnProps *props, const char *connname)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("connection \"%s\" cannot reference itself in %s", connname, def->name)));
-		ConnCatalogLockForRead(refname);
+		ConnCatalogLockName(refname, ShareLock);
 		ref = ConnCatalogFetch(refname, CurrentMemoryContext);
 		if (ref == NULL)
 			ereport(ERROR,
@@ -245,6 +246,8 @@ connection_create(PG_FUNCTION_ARGS)
 
 	ConnValidateProps(&props, name, true);
 	check_references(&props, name);
+	if (old)
+		ConnDependCheckRetype(old, props.type);
 
 	row = palloc0(sizeof(ConnRow));
 	if (old)
@@ -275,6 +278,7 @@ connection_create(PG_FUNCTION_ARGS)
 		ConnCatalogUpdate(row);
 	else
 		ConnCatalogInsert(row);
+	ConnDependSyncProperties(row, &props);
 	ConnCacheInvalidate();
 	PG_RETURN_VOID();
 }
@@ -385,6 +389,7 @@ connection_alter(PG_FUNCTION_ARGS)
 		check_references(&props, name);
 		set_row_props(row, &props);
 		ConnWipeProps(&props);
+		ConnDependSyncProperties(row, &props);
 		changed = true;
 	}
 	if (!PG_ARGISNULL(3))
@@ -405,6 +410,7 @@ connection_alter(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("connection \"%s\" already exists", newname)));
+		ConnDependBeforeRename(row, newname);
 		row->name = newname;
 		changed = true;
 	}
@@ -439,9 +445,9 @@ connection_drop(PG_FUNCTION_ARGS)
 {
 	char	   *name = ConnArgName(fcinfo, 0);
 	bool		if_exists = arg_bool(fcinfo, 1, "if_exists");
+	bool		force = arg_bool(fcinfo, 2, "force");
 	ConnRow    *row;
 
-	(void) arg_bool(fcinfo, 2, "force");
 	PreventCommandIfReadOnly("connection.drop()");
 
 	ConnCatalogLockNames(name, NULL);
@@ -457,6 +463,7 @@ connection_drop(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	}
 	ConnCheckOwner(row);
+	ConnDependBeforeDrop(row, force);
 	ConnCatalogDelete(row);
 	ConnCacheInvalidate();
 	PG_RETURN_VOID();

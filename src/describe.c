@@ -25,6 +25,7 @@
 
 #include "cache.h"
 #include "commands.h"
+#include "depend.h"
 #include "privileges.h"
 #include "registry.h"
 
@@ -138,6 +139,25 @@ put_grants(ReturnSetInfo *rsinfo, const ConnRow *row)
 													 PointerGetDatum(&items[i]))));
 }
 
+/* One "dependent" row per object or connection that uses the connection. */
+static void
+put_dependents(ReturnSetInfo *rsinfo, const ConnRow *row)
+{
+	List	   *kinds;
+	List	   *objects;
+	List	   *descriptions;
+
+	ConnDependList(row->id, &kinds, &objects, &descriptions);
+	for (int i = 0; i < list_length(objects); i++)
+	{
+		char	   *description = list_nth(descriptions, i);
+
+		put_info(rsinfo, "dependent",
+				 description ? psprintf("%s (%s)", (char *) list_nth(objects, i), description) :
+				 (char *) list_nth(objects, i));
+	}
+}
+
 /*
  * connection.desc(name, extended)
  *		Rows (info_name, info_value) in the order of the original DESC
@@ -187,6 +207,7 @@ connection_desc(PG_FUNCTION_ARGS)
 		if (row->key_fingerprint)
 			put_info(rsinfo, "key_fingerprint", row->key_fingerprint);
 		put_grants(rsinfo, row);
+		put_dependents(rsinfo, row);
 	}
 	return (Datum) 0;
 }

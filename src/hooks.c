@@ -140,7 +140,11 @@ conn_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						  get_rolespec_oid(stmt->newrole, false));
 	}
 	else if (ours && tag == T_DropOwnedStmt)
-		ConnDropOwned(role_oids(((DropOwnedStmt *) parsetree)->roles, false));
+	{
+		DropOwnedStmt *stmt = (DropOwnedStmt *) parsetree;
+
+		ConnDropOwned(role_oids(stmt->roles, false), stmt->behavior == DROP_CASCADE);
+	}
 }
 
 /*

@@ -36,6 +36,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "commands.h"
+#include "depend.h"
 #include "privileges.h"
 
 PG_FUNCTION_INFO_V1(connection_grant_usage);
@@ -312,11 +313,12 @@ ConnReassignOwned(List *roleids, Oid newowner)
 
 /*
  * ConnDropOwned
- *		After DROP OWNED BY roleids: drop their connections and revoke their
- *		privileges on the others.
+ *		After DROP OWNED BY roleids: drop their connections (refusing, as
+ *		drop() does, while other objects depend on them, unless cascade) and
+ *		revoke their privileges on the others.
  */
 void
-ConnDropOwned(List *roleids)
+ConnDropOwned(List *roleids, bool cascade)
 {
 	ListCell   *lc;
 	bool		changed = false;
@@ -329,6 +331,7 @@ ConnDropOwned(List *roleids)
 
 		if (list_member_oid(roleids, row->owner))
 		{
+			ConnDependBeforeDrop(row, cascade);
 			ConnCatalogDelete(row);
 			changed = true;
 			continue;

@@ -24,6 +24,6 @@ extern char *ConnRoleName(Oid roleid);
 
 extern void ConnCheckDropRole(Oid roleid, const char *rolename);
 extern void ConnReassignOwned(List *roleids, Oid newowner);
-extern void ConnDropOwned(List *roleids);
+extern void ConnDropOwned(List *roleids, bool cascade);
 
 #endif							/* CONNECTION_PRIVILEGES_H */
