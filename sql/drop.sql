@@ -42,3 +42,11 @@ SELECT count(*) FROM connection.show('again');
 ROLLBACK;
 SELECT count(*) FROM connection.show('again');
 SELECT connection.drop('again');
+
+-- bulk: 10,000 creates and drops in one transaction (past 1,000 names the
+-- name locks give way to one table lock, so the lock table does not fill)
+SELECT count(connection.create('bulk_' || i, 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}'))
+  FROM generate_series(1, 10000) AS i;
+SELECT count(*) FROM connection.show('bulk\_%');
+SELECT count(connection.drop('bulk_' || i)) FROM generate_series(1, 10000) AS i;
+SELECT count(*) FROM connection.show('bulk\_%');

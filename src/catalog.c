@@ -19,7 +19,9 @@
  * A name referenced by another connection is locked in ShareLock, which a
  * concurrent drop of that name waits for.  rotate_key() takes ExclusiveLock
  * on the table.  The table lock always comes first, so these cannot
- * deadlock among themselves.
+ * deadlock among themselves.  A transaction that locks more than
+ * NAME_LOCKS_BEFORE_ESCALATION names (bulk creates and drops) takes
+ * ShareRowExclusiveLock on the table instead of further name locks.
  *
  * Every write of a connection sends a relcache invalidation for the table
  * (at commit to other backends), which is what backend caches listen to.
@@ -43,9 +45,11 @@
 #include "catalog/namespace.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
+#include "executor/tuptable.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "storage/lmgr.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -82,6 +86,7 @@ struct ConnCatalogScan
 	SysScanDesc scan;
 	LOCKMODE	lockmode;
 	MemoryContext scancxt;		/* where the scan keeps its state */
+	TupleTableSlot *slot;		/* for ConnCatalogNextShow, made on first use */
 };
 
 static Oid
@@ -159,11 +164,43 @@ ConnCatalogReset(void)
 	depend_dep_index = InvalidOid;
 }
 
+/*
+ * Name locks are escalated to one table lock past this many in a
+ * transaction, so that bulk creates and drops do not fill the lock table.
+ */
+#define NAME_LOCKS_BEFORE_ESCALATION 1000
+
+static LocalTransactionId name_locks_lxid = InvalidLocalTransactionId;
+static int	name_locks_taken = 0;
+static bool name_locks_escalated = false;
+
+/*
+ * Lock a connection name.  The caller holds at least RowExclusiveLock on
+ * the table.  Past NAME_LOCKS_BEFORE_ESCALATION names in one transaction,
+ * take ShareRowExclusiveLock on the table instead: every other writer needs
+ * RowExclusiveLock first, so that excludes all of them at once (readers go
+ * on), and no further name needs a lock of its own.
+ */
 static void
 lock_name(const char *name, LOCKMODE mode)
 {
-	uint32		h = hash_bytes((const unsigned char *) name, strlen(name));
+	uint32		h;
 
+	if (MyProc->lxid != name_locks_lxid)
+	{
+		name_locks_lxid = MyProc->lxid;
+		name_locks_taken = 0;
+		name_locks_escalated = false;
+	}
+	if (name_locks_escalated)
+		return;
+	if (++name_locks_taken > NAME_LOCKS_BEFORE_ESCALATION)
+	{
+		LockRelationOid(catalog_relid, ShareRowExclusiveLock);
+		name_locks_escalated = true;
+		return;
+	}
+	h = hash_bytes((const unsigned char *) name, strlen(name));
 	LockDatabaseObject(catalog_relid, (Oid) h, 0, mode);
 }
 
@@ -200,6 +237,7 @@ void
 ConnCatalogLockName(const char *name, LOCKMODE mode)
 {
 	lookup_catalog();
+	LockRelationOid(catalog_relid, RowExclusiveLock);
 	lock_name(name, mode);
 }
 
@@ -362,6 +400,7 @@ ConnCatalogBeginScan(LOCKMODE lockmode)
 	lookup_catalog();
 	scan->lockmode = lockmode;
 	scan->scancxt = CurrentMemoryContext;
+	scan->slot = NULL;
 	scan->rel = table_open(catalog_relid, lockmode);
 	scan->index = index_open(catalog_name_index, AccessShareLock);
 	scan->scan = systable_beginscan_ordered(scan->rel, scan->index, NULL, 0, NULL);
@@ -386,9 +425,39 @@ ConnCatalogNext(ConnCatalogScan *scan, bool metadata_only)
 	return row_from_tuple(scan->rel, tup, metadata_only);
 }
 
+/*
+ * ConnCatalogNextShow
+ *		Next row of a scan as show() returns it, without building a row:
+ *		values[0..2] are the name, category and type text datums (valid until
+ *		the next call), *enabled and *created the rest.  False at the end.
+ */
+bool
+ConnCatalogNextShow(ConnCatalogScan *scan, Datum *values, bool *enabled, TimestampTz *created)
+{
+	HeapTuple	tup = systable_getnext_ordered(scan->scan, ForwardScanDirection);
+	Datum	   *all;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	if (scan->slot == NULL)
+		scan->slot = MakeSingleTupleTableSlot(RelationGetDescr(scan->rel), &TTSOpsHeapTuple);
+	/* deform the leading columns only, once (not the properties) */
+	ExecStoreHeapTuple(tup, scan->slot, false);
+	slot_getsomeattrs(scan->slot, Anum_pg_connection_created_time);
+	all = scan->slot->tts_values;
+	values[0] = all[Anum_pg_connection_name - 1];
+	values[1] = all[Anum_pg_connection_category - 1];
+	values[2] = all[Anum_pg_connection_type - 1];
+	*enabled = DatumGetBool(all[Anum_pg_connection_enabled - 1]);
+	*created = DatumGetTimestampTz(all[Anum_pg_connection_created_time - 1]);
+	return true;
+}
+
 void
 ConnCatalogEndScan(ConnCatalogScan *scan)
 {
+	if (scan->slot)
+		ExecDropSingleTupleTableSlot(scan->slot);
 	systable_endscan_ordered(scan->scan);
 	index_close(scan->index, AccessShareLock);
 	table_close(scan->rel, NoLock);

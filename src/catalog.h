@@ -100,6 +100,8 @@ extern ConnRow *ConnCatalogFetch(const char *name, MemoryContext mcxt);
 extern ConnRow *ConnCatalogFetchById(int64 id, MemoryContext mcxt);
 extern ConnCatalogScan *ConnCatalogBeginScan(LOCKMODE lockmode);
 extern ConnRow *ConnCatalogNext(ConnCatalogScan *scan, bool metadata_only);
+extern bool ConnCatalogNextShow(ConnCatalogScan *scan, Datum *values, bool *enabled,
+								TimestampTz *created);
 extern void ConnCatalogEndScan(ConnCatalogScan *scan);
 extern int64 ConnCatalogNextId(void);
 extern void ConnCatalogInsert(const ConnRow *row);

@@ -65,50 +65,30 @@ connection_show(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	text	   *pattern = PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0);
+	Datum		enabled_datum[2];
 	ConnCatalogScan *scan;
-	ConnRow    *row;
-	MemoryContext rowcxt;
-	MemoryContext oldcxt;
+	Datum		values[5];
+	bool		nulls[5] = {false};
+	bool		enabled;
+	TimestampTz created;
 
 	InitMaterializedSRF(fcinfo, 0);
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "connection show row",
-								   ALLOCSET_SMALL_SIZES);
+	enabled_datum[0] = CStringGetTextDatum(enabled_text(false));
+	enabled_datum[1] = CStringGetTextDatum(enabled_text(true));
 
 	scan = ConnCatalogBeginScan(AccessShareLock);
-	for (;;)
+	while (ConnCatalogNextShow(scan, values, &enabled, &created))
 	{
-		Datum		values[5];
-		bool		nulls[5] = {false};
-		text	   *name;
-
-		MemoryContextReset(rowcxt);
-		oldcxt = MemoryContextSwitchTo(rowcxt);
-		row = ConnCatalogNext(scan, true);
-		if (row == NULL)
-		{
-			MemoryContextSwitchTo(oldcxt);
-			break;
-		}
-		name = cstring_to_text(row->name);
 		if (pattern &&
 			!DatumGetBool(DirectFunctionCall2Coll(texticlike, C_COLLATION_OID,
-												  PointerGetDatum(name),
-												  PointerGetDatum(pattern))))
-		{
-			MemoryContextSwitchTo(oldcxt);
+												  values[0], PointerGetDatum(pattern))))
 			continue;
-		}
-		values[0] = PointerGetDatum(name);
-		values[1] = CStringGetTextDatum(row->type->category);
-		values[2] = CStringGetTextDatum(row->type->name);
-		values[3] = CStringGetTextDatum(enabled_text(row->enabled));
+		values[3] = enabled_datum[enabled ? 1 : 0];
 		/* a timestamptz is UTC inside: as a timestamp it reads as UTC */
-		values[4] = TimestampGetDatum((Timestamp) row->created);
+		values[4] = TimestampGetDatum((Timestamp) created);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		MemoryContextSwitchTo(oldcxt);
 	}
 	ConnCatalogEndScan(scan);
-	MemoryContextDelete(rowcxt);
 	return (Datum) 0;
 }
 
