@@ -4,8 +4,12 @@
  *	  Backend-local cache of connection rows by name, for the hot path of
  *	  credentials(), property() and desc().
  *
- * The cache holds copies of catalog rows (ciphertext included, never
- * decrypted values) in CacheContext.  Every catalog write sends a relcache
+ * The cache holds copies of catalog rows in CacheContext and, once a
+ * connection's credentials have been handed out, its decrypted properties
+ * as the jsonb that credentials() returns, so that the hot path neither
+ * reads the table nor decrypts.  Decrypted values are zeroed before their
+ * memory is released: at every reset (invalidation, the bound, a reload of
+ * the key configuration).  Every catalog write sends a relcache
  * invalidation for the catalog table; our relcache callback only marks the
  * cache stale, and the next lookup starts over.  Deferring the reset that
  * way keeps a row returned by a lookup valid until the next lookup, even if
@@ -17,8 +21,9 @@
  * read takes locks, which processes messages) may be about that very row:
  * then the row is returned but not kept.
  *
- * The cache is bounded: past CONN_CACHE_MAX_ENTRIES it is emptied and
- * refilled, which keeps its memory in proportion to that bound.
+ * The cache is bounded: past connection.cache_size entries it is emptied
+ * and refilled, which keeps its memory in proportion to that bound (about
+ * 1 kB an entry).
  *
  * IDENTIFICATION
  *	  src/cache.c
@@ -38,7 +43,10 @@ typedef struct CacheEntry
 {
 	char		name[NAMEDATALEN];	/* hash key: normalized name */
 	ConnRow    *row;
+	Jsonb	   *decrypted;		/* credentials() result, or NULL */
 } CacheEntry;
+
+int			conn_cache_size = 10000;
 
 static MemoryContext CacheContext = NULL;
 static HTAB *cache = NULL;
@@ -68,12 +76,22 @@ ConnCacheInit(void)
 	CacheRegisterRelcacheCallback(cache_callback, (Datum) 0);
 }
 
-/* Start over with an empty cache. */
+/* Start over with an empty cache, zeroing the decrypted values it held. */
 static void
 cache_reset(void)
 {
 	HASHCTL		ctl;
 
+	if (cache != NULL)
+	{
+		HASH_SEQ_STATUS status;
+		CacheEntry *entry;
+
+		hash_seq_init(&status, cache);
+		while ((entry = hash_seq_search(&status)) != NULL)
+			if (entry->decrypted)
+				explicit_bzero(VARDATA(entry->decrypted), VARSIZE(entry->decrypted) - VARHDRSZ);
+	}
 	if (CacheContext == NULL)
 		CacheContext = AllocSetContextCreate(TopMemoryContext, "connection cache",
 											 ALLOCSET_DEFAULT_SIZES);
@@ -110,7 +128,7 @@ ConnCacheLookup(const char *name)
 	if (entry)
 		return entry->row;
 
-	if (hash_get_num_entries(cache) >= CONN_CACHE_MAX_ENTRIES)
+	if (hash_get_num_entries(cache) >= conn_cache_size)
 		cache_reset();
 
 	count_before = inval_count;
@@ -125,7 +143,50 @@ ConnCacheLookup(const char *name)
 	}
 	entry = hash_search(cache, name, HASH_ENTER, NULL);
 	entry->row = row;
+	entry->decrypted = NULL;
 	return row;
+}
+
+/* The cache entry holding exactly this row, or NULL. */
+static CacheEntry *
+entry_of(const ConnRow *row)
+{
+	CacheEntry *entry;
+
+	if (cache == NULL || cache_stale)
+		return NULL;
+	entry = hash_search(cache, row->name, HASH_FIND, NULL);
+	return (entry && entry->row == row) ? entry : NULL;
+}
+
+/*
+ * ConnCacheDecrypted
+ *		The decrypted properties kept for a row returned by the last lookup,
+ *		or NULL.  They belong to the cache, like the row.
+ */
+const Jsonb *
+ConnCacheDecrypted(const ConnRow *row)
+{
+	CacheEntry *entry = entry_of(row);
+
+	return entry ? entry->decrypted : NULL;
+}
+
+/*
+ * ConnCacheKeepDecrypted
+ *		Keep a copy of a row's decrypted properties, if the row is still the
+ *		cached one (an invalidation since the lookup discards it).
+ */
+void
+ConnCacheKeepDecrypted(const ConnRow *row, const Jsonb *decrypted)
+{
+	CacheEntry *entry = entry_of(row);
+
+	if (entry && entry->decrypted == NULL)
+		entry->decrypted = MemoryContextAlloc(CacheContext, VARSIZE(decrypted));
+	else
+		return;
+	memcpy(entry->decrypted, decrypted, VARSIZE(decrypted));
 }
 
 /*

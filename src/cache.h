@@ -13,12 +13,14 @@
 
 #include "catalog.h"
 
-/* Most rows the cache holds before it starts over. */
-#define CONN_CACHE_MAX_ENTRIES 4096
+/* GUC connection.cache_size: most rows the cache holds before it starts over */
+extern int	conn_cache_size;
 
 extern void ConnCacheInit(void);
 extern const ConnRow *ConnCacheLookup(const char *name);
 extern const ConnRow *ConnCacheGet(const char *name);
+extern const Jsonb *ConnCacheDecrypted(const ConnRow *row);
+extern void ConnCacheKeepDecrypted(const ConnRow *row, const Jsonb *decrypted);
 extern void ConnCacheInvalidate(void);
 
 #endif							/* CONNECTION_CACHE_H */

@@ -4,10 +4,11 @@
  *	  SQL entry points that hand out decrypted properties: credentials()
  *	  and property().
  *
- * This is the hot path.  The row comes from the backend cache (cache.c);
- * only the decryption itself is done per call.  Decrypted values live in a
- * short-lived memory context and are zeroed before it is released; only the
- * result handed to the caller keeps them.
+ * This is the hot path.  The row and, after the first call, its decrypted
+ * properties come from the backend cache (cache.c), so a warm call neither
+ * reads the table nor decrypts.  A cold call decrypts in a short-lived
+ * memory context that is zeroed before it is released; the cache keeps its
+ * own copy (zeroed when dropped), and the caller gets another.
  *
  * IDENTIFICATION
  *	  src/credentials.c
@@ -69,6 +70,45 @@ log_usage(const char *name, const char *function)
 }
 
 /*
+ * The decrypted properties of a usable row, as the jsonb credentials()
+ * returns, palloc'd in the caller's context: from the cache when it has
+ * them, else decrypted (in a short-lived context, zeroed) and kept there.
+ */
+static Jsonb *
+decrypted_props(const ConnRow *row)
+{
+	const Jsonb *cached = ConnCacheDecrypted(row);
+	MemoryContext cxt;
+	MemoryContext old;
+	ConnProps	props;
+	Jsonb	   *result;
+
+	if (cached == NULL)
+	{
+		cxt = AllocSetContextCreate(CurrentMemoryContext, "connection decrypted properties",
+									ALLOCSET_SMALL_SIZES);
+		old = MemoryContextSwitchTo(cxt);
+		ConnRowProps(row, &props, true);
+		result = ConnPropsToJsonb(&props, CONN_ALL_KINDS, false);
+		ConnWipeProps(&props);
+		MemoryContextSwitchTo(old);
+		ConnCacheKeepDecrypted(row, result);
+		cached = result;
+	}
+	else
+		cxt = NULL;
+
+	result = palloc(VARSIZE(cached));
+	memcpy(result, cached, VARSIZE(cached));
+	if (cxt)
+	{
+		explicit_bzero(VARDATA(cached), VARSIZE(cached) - VARHDRSZ);
+		MemoryContextDelete(cxt);
+	}
+	return result;
+}
+
+/*
  * connection.credentials(name)
  *		All properties, decrypted, as one jsonb object.
  */
@@ -77,28 +117,16 @@ connection_credentials(PG_FUNCTION_ARGS)
 {
 	char	   *name = ConnArgName(fcinfo, 0);
 	const ConnRow *row = usable_row(name);
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
-											  "connection decrypted properties",
-											  ALLOCSET_SMALL_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	ConnProps	props;
-	Jsonb	   *result;
-	Size		len;
+	Jsonb	   *result = decrypted_props(row);
 
-	ConnRowProps(row, &props, true);
-	MemoryContextSwitchTo(old);
 	log_usage(name, "connection.credentials()");
-	result = ConnPropsToJsonb(&props, CONN_ALL_KINDS, false);
-	len = VARSIZE(result);
-	result = memcpy(palloc(len), result, len);	/* out of cxt */
-	ConnWipeProps(&props);
-	MemoryContextDelete(cxt);
 	PG_RETURN_JSONB_P(result);
 }
 
 /*
  * connection.property(name, property)
- *		One property, decrypted if need be; NULL when it is not set.
+ *		One property, decrypted if need be; NULL when it is not set.  List
+ *		values come as JSON array text.
  */
 Datum
 connection_property(PG_FUNCTION_ARGS)
@@ -108,32 +136,29 @@ connection_property(PG_FUNCTION_ARGS)
 	const ConnRow *row = usable_row(name);
 	int			idx = ConnLookupProp(row->type, propname, false);
 	const ConnPropDef *def = &row->type->props[idx];
-	MemoryContext cxt;
-	MemoryContext old;
-	ConnProps	props;
-	text	   *result = NULL;
+	Jsonb	   *all;
+	JsonbValue *v;
+	text	   *result;
 
 	if (def->kind == CONN_PLAIN)
 	{
+		ConnProps	props;
+
 		ConnRowProps(row, &props, false);
 		if (props.values[idx] == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_TEXT_P(cstring_to_text(ConnPropDisplay(def, props.values[idx])));
 	}
 
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "connection decrypted properties",
-								ALLOCSET_SMALL_SIZES);
-	old = MemoryContextSwitchTo(cxt);
-	ConnRowProps(row, &props, true);
-	MemoryContextSwitchTo(old);
-	if (props.values[idx])
+	all = decrypted_props(row);
+	v = getKeyJsonValueFromContainer(&all->root, def->name, strlen(def->name), NULL);
+	if (v == NULL || v->type != jbvString)
 	{
-		log_usage(name, psprintf("connection.property() of %s", def->name));
-		result = cstring_to_text(props.values[idx]);
-	}
-	ConnWipeProps(&props);
-	MemoryContextDelete(cxt);
-	if (result == NULL)
+		explicit_bzero(VARDATA(all), VARSIZE(all) - VARHDRSZ);
 		PG_RETURN_NULL();
+	}
+	log_usage(name, psprintf("connection.property() of %s", def->name));
+	result = cstring_to_text_with_len(v->val.string.val, v->val.string.len);
+	explicit_bzero(VARDATA(all), VARSIZE(all) - VARHDRSZ);
 	PG_RETURN_TEXT_P(result);
 }

@@ -18,6 +18,7 @@
 
 #include "utils/guc.h"
 
+#include "cache.h"
 #include "crypto.h"
 #include "guc.h"
 
@@ -32,10 +33,12 @@ static const struct config_enum_entry cloud_provider_options[] = {
 	{NULL, 0, false}
 };
 
+/* A new key configuration: reread the keys, drop cached decrypted values. */
 static void
 assign_key_source(const char *newval, void *extra)
 {
 	ConnKeysInvalidate();
+	ConnCacheInvalidate();
 }
 
 void
@@ -77,6 +80,15 @@ ConnDefineGucs(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("connection.cache_size",
+							"Most connections a backend keeps cached.",
+							"Past it the cache starts over; each entry takes about 1 kB.",
+							&conn_cache_size,
+							10000, 1, 10000000,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("connection");
 }

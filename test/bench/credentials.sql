@@ -1,0 +1,2 @@
+\set i random(1, :n)
+SELECT connection.credentials('c' || :i);

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# test/bench/run.sh - benchmarks of the extension's hot paths, each measured
+# side by side with its baseline in the same run (runs interleaved, medians
+# of BENCH_REPS runs of BENCH_SECONDS each). Prints a table of medians and
+# ratios and writes it, with the machine it ran on, to test/bench/results.md.
+#
+#   bash test/bench/run.sh          (set-up as test/run.sh; about 8 minutes)
+#
+# Cases:
+#   credentials lookup  pgbench -M prepared, 1 and 2 clients, random names
+#                       over 1,000 and 100,000 connections: credentials()
+#                       against the floor (SELECT from a plain indexed table)
+#                       and against pgcrypto decryption in SQL
+#   cold lookup         pgbench -C (a new backend per call): credentials()
+#                       against one pgcrypto decryption
+#   warm 100,000        one backend, every connection cached, random calls
+#   show                show() of 100,000 against SELECT ... ORDER BY name
+#   create / drop       10,000 each, one transaction and one per statement,
+#                       against INSERT / DELETE of the same rows
+#   memory              backend cache after touching 100,000 connections
+. "$(dirname "$0")/../lib.sh"
+
+SECS=${BENCH_SECONDS:-5}
+REPS=${BENCH_REPS:-3}
+SMALL=${BENCH_SMALL:-1000}
+LARGE=${BENCH_LARGE:-100000}
+PORT=${BENCH_PORT:-54339}
+
+conn_setup
+DIR=$(mktemp -d /tmp/connection-bench.XXXXXX)
+[ "$(id -u)" = 0 ] && chown postgres: "$DIR"
+cleanup() {
+    conn_as_runner pg_ctl -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$DIR"
+    [ "$(id -u)" = 0 ] && rm -rf "$WORKDIR"
+    return 0
+}
+trap cleanup EXIT
+
+conn_as_runner bash "$WORKDIR/test/cluster.sh" "$DIR" "$PORT"
+B="$WORKDIR/test/bench"
+KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+
+sql() { conn_as_runner psql -X -q -At -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" -U postgres "$@"; }
+
+# tps DB SCRIPT CLIENTS [pgbench options...]
+tps() {
+    local db=$1 script=$2 clients=$3
+    shift 3
+    conn_as_runner pgbench -h "$DIR" -p "$PORT" -U postgres -n -M prepared -T "$SECS" \
+        -c "$clients" -j "$clients" -f "$B/$script" -D n="${db#bench_}" -D key="$KEY" "$@" "$db" 2>/dev/null |
+        sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
+fmt() { awk -v a="$1" 'BEGIN { printf "%.0f", a }'; }
+
+log "creating $SMALL and $LARGE connections"
+for n in "$SMALL" "$LARGE"; do
+    sql -d postgres -c "CREATE DATABASE bench_$n"
+    sql -d "bench_$n" -v n="$n" -v key="$KEY" -f "$B/setup.sql" >/dev/null
+done
+
+ROWS=()
+row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); printf '%-46s %12s %12s %8s  %s\n' "$1" "$2" "$3" "$4" "$5" >&2; }
+
+# ---------------------------------------------------------------------------
+# credentials lookup, interleaved runs
+# ---------------------------------------------------------------------------
+log "credentials lookup: $REPS x ${SECS}s per case"
+declare -A R
+for n in "$SMALL" "$LARGE"; do
+    for c in 1 2; do
+        for r in $(seq "$REPS"); do
+            for s in credentials floor pgcrypto select1; do
+                R[$n,$c,$s]+="$(tps "bench_$n" "$s.sql" "$c") "
+            done
+        done
+        for s in credentials floor pgcrypto select1; do
+            R[$n,$c,$s]=$(echo "${R[$n,$c,$s]}" | tr ' ' '\n' | grep . | median)
+        done
+        cred=${R[$n,$c,credentials]} floor=${R[$n,$c,floor]} pgc=${R[$n,$c,pgcrypto]}
+        row "credentials(), $n connections, $c client(s)" "$(fmt "$cred") tps" \
+            "$(fmt "$floor") tps (floor)" "$(ratio "$cred" "$floor")" \
+            "vs pgcrypto in SQL $(fmt "$pgc") tps: $(ratio "$cred" "$pgc"); SELECT 1: $(fmt "${R[$n,$c,select1]}") tps"
+    done
+done
+
+# ---------------------------------------------------------------------------
+# cold: a new backend for every call
+# ---------------------------------------------------------------------------
+log "cold lookup"
+cold_c="" cold_p=""
+for r in $(seq "$REPS"); do
+    cold_c+="$(tps "bench_$SMALL" credentials.sql 1 -C) "
+    cold_p+="$(tps "bench_$SMALL" pgcrypto.sql 1 -C) "
+done
+cold_c=$(echo "$cold_c" | tr ' ' '\n' | grep . | median)
+cold_p=$(echo "$cold_p" | tr ' ' '\n' | grep . | median)
+row "cold credentials() (new backend per call)" "$(fmt "$cold_c") tps" \
+    "$(fmt "$cold_p") tps (pgcrypto)" "$(ratio "$cold_c" "$cold_p")" "target: time within 2x, i.e. ratio >= 0.50x"
+
+# ---------------------------------------------------------------------------
+# warm 100,000: one backend, all cached, random calls, in-query loop
+# ---------------------------------------------------------------------------
+log "warm lookup over $LARGE cached connections"
+loop_ms() {
+    sql -d "bench_$LARGE" <<SQL 2>&1
+SET connection.cache_size = $((LARGE + 1000));
+SELECT count(connection.credentials('c' || i)) FROM generate_series(1, $LARGE) i;
+DO \$\$
+DECLARE t0 timestamptz; t1 timestamptz; t2 timestamptz; x int;
+BEGIN
+  -- the same pseudo-random names on both sides, one lookup per row
+  t0 := clock_timestamp();
+  SELECT count(connection.credentials('c' || (1 + abs(hashint4(k)) % $LARGE)))
+    INTO x FROM generate_series(1, 200000) k;
+  t1 := clock_timestamp();
+  SELECT count((SELECT secret FROM plain_table p WHERE p.name = 'c' || (1 + abs(hashint4(k)) % $LARGE)))
+    INTO x FROM generate_series(1, 200000) k;
+  t2 := clock_timestamp();
+  RAISE NOTICE 'timings % %', extract(epoch FROM t1 - t0) * 1000, extract(epoch FROM t2 - t1) * 1000;
+END
+\$\$;
+SQL
+}
+w_c="" w_f=""
+for r in $(seq "$REPS"); do
+    out=$(loop_ms) || { echo "$out" >&2; exit 1; }
+    line=$(echo "$out" | sed -n 's/.*NOTICE:  timings \([0-9.]*\) \([0-9.]*\)/\1 \2/p')
+    w_c+="${line% *} "
+    w_f+="${line#* } "
+done
+w_c=$(echo "$w_c" | tr ' ' '\n' | grep . | median)
+w_f=$(echo "$w_f" | tr ' ' '\n' | grep . | median)
+row "warm credentials(), $LARGE cached, 200k calls" "$(fmt "$w_c") ms" "$(fmt "$w_f") ms (indexed lookup)" \
+    "$(ratio "$w_f" "$w_c")" "speed ratio in one backend, cache_size = $((LARGE + 1000))"
+
+# ---------------------------------------------------------------------------
+# show
+# ---------------------------------------------------------------------------
+log "show of $LARGE"
+s_c="" s_f=""
+for r in $(seq "$REPS"); do
+    s_c+="$(tps "bench_$LARGE" show.sql 1) "
+    s_f+="$(tps "bench_$LARGE" show_floor.sql 1) "
+done
+s_c=$(echo "$s_c" | tr ' ' '\n' | grep . | median)
+s_f=$(echo "$s_f" | tr ' ' '\n' | grep . | median)
+row "show() of $LARGE connections" "$(awk -v t="$s_c" 'BEGIN { printf "%.1f ms", 1000 / t }')" \
+    "$(awk -v t="$s_f" 'BEGIN { printf "%.1f ms", 1000 / t }') (ORDER BY name)" "$(ratio "$s_f" "$s_c")" \
+    "time ratio; target <= 1.5x"
+
+# ---------------------------------------------------------------------------
+# create / drop throughput
+# ---------------------------------------------------------------------------
+log "create and drop 10,000"
+elapsed() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'; }
+create_json="jsonb_build_object('ACCESS_KEY', 'AKIA' || lpad(i::text, 16, '0'), 'SECRET_KEY', md5(i::text), 'REGION', 'us-east-1')"
+sql -d "bench_$SMALL" -c "CREATE TABLE plain_bulk (name text PRIMARY KEY, secret text)"
+for i in $(seq 1 10000); do
+    echo "SELECT connection.create('s$i', 'STORAGE', 'S3', jsonb_build_object('ACCESS_KEY', 'AKIA$i', 'SECRET_KEY', md5('$i'), 'REGION', 'us-east-1'));"
+done > "$DIR/create_each.sql"
+for i in $(seq 1 10000); do echo "INSERT INTO plain_bulk VALUES ('s$i', md5('$i'));"; done > "$DIR/insert_each.sql"
+for i in $(seq 1 10000); do echo "SELECT connection.drop('s$i');"; done > "$DIR/drop_each.sql"
+for i in $(seq 1 10000); do echo "DELETE FROM plain_bulk WHERE name = 's$i';"; done > "$DIR/delete_each.sql"
+[ "$(id -u)" = 0 ] && chown postgres: "$DIR"/*.sql
+
+t_c=$(elapsed sql -d "bench_$SMALL" -c "SELECT count(connection.create('t' || i, 'STORAGE', 'S3', $create_json)) FROM generate_series(1, 10000) i")
+t_i=$(elapsed sql -d "bench_$SMALL" -c "INSERT INTO plain_bulk SELECT 't' || i, md5(i::text) FROM generate_series(1, 10000) i")
+row "create 10,000, one transaction" "${t_c} s" "${t_i} s (INSERT)" "$(ratio "$t_c" "$t_i")" "time ratio; report"
+t_d=$(elapsed sql -d "bench_$SMALL" -c "SELECT count(connection.drop('t' || i)) FROM generate_series(1, 10000) i")
+t_x=$(elapsed sql -d "bench_$SMALL" -c "DELETE FROM plain_bulk WHERE name LIKE 't%'")
+row "drop 10,000, one transaction" "${t_d} s" "${t_x} s (DELETE)" "$(ratio "$t_d" "$t_x")" "time ratio; report"
+t_c=$(elapsed sql -d "bench_$SMALL" -f "$DIR/create_each.sql")
+t_i=$(elapsed sql -d "bench_$SMALL" -f "$DIR/insert_each.sql")
+row "create 10,000, one statement each" "${t_c} s" "${t_i} s (INSERT)" "$(ratio "$t_c" "$t_i")" "time ratio; report"
+t_d=$(elapsed sql -d "bench_$SMALL" -f "$DIR/drop_each.sql")
+t_x=$(elapsed sql -d "bench_$SMALL" -f "$DIR/delete_each.sql")
+row "drop 10,000, one statement each" "${t_d} s" "${t_x} s (DELETE)" "$(ratio "$t_d" "$t_x")" "time ratio; report"
+
+# ---------------------------------------------------------------------------
+# memory
+# ---------------------------------------------------------------------------
+log "memory"
+mem() {
+    sql -d "bench_$LARGE" <<SQL | tail -n 1
+SET connection.cache_size = $1;
+SELECT count(connection.credentials('c' || i)) FROM generate_series(1, $LARGE) i;
+SELECT pg_size_pretty(sum(total_bytes)) || ' cache, ' ||
+       (SELECT pg_size_pretty(sum(total_bytes)) FROM pg_backend_memory_contexts)
+       || ' whole backend'
+  FROM pg_backend_memory_contexts WHERE name = 'connection cache';
+SQL
+}
+row "memory after touching $LARGE (cache_size 10000, default)" "$(mem 10000)" "" "" "bounded by cache_size"
+row "memory after touching $LARGE (cache_size $((LARGE + 1000)))" "$(mem $((LARGE + 1000)))" "" "" "all cached"
+
+vault="skipped: Supabase Vault (supabase_vault) is not installed on this machine"
+if [ -n "$(sql -d postgres -c "SELECT 1 FROM pg_available_extensions WHERE name = 'supabase_vault'")" ]; then
+    vault="Supabase Vault is available but not benchmarked by this driver"
+fi
+
+# ---------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------
+{
+    echo "# Benchmark results"
+    echo
+    echo "Produced by \`bash test/bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); medians of $REPS interleaved runs of ${SECS} s."
+    echo
+    echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -g | awk '/^Mem:/ { print $2 }') GiB memory; $(conn_as_runner postgres --version); default settings but for the key."
+    echo
+    echo "| case | connection | baseline | ratio | notes |"
+    echo "|---|---|---|---|---|"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "Ratios: for throughput, ours / baseline (higher is better); for times, baseline / ours as speed for the warm loop and ours / baseline for show, create and drop (lower is better)."
+    echo "Vault: $vault."
+} > "$ROOT/test/bench/results.md"
+log "results written to test/bench/results.md"
+cat "$ROOT/test/bench/results.md"
