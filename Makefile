@@ -11,6 +11,8 @@ OBJS = \
 	src/privileges.o \
 	src/hooks.o \
 	src/depend.o \
+	src/dialect.o \
+	src/execute.o \
 	src/redact.o \
 	src/commands.o \
 	src/describe.o \
@@ -21,7 +23,7 @@ EXTENSION = connection
 DATA = connection--1.0.sql
 
 # pg_regress suites (sql/, expected/), in order
-REGRESS = setup types create show desc alter drop credentials privileges dependencies badinput
+REGRESS = setup types create show desc alter drop credentials privileges dependencies execute badinput
 
 # isolation specs live under test/isolation
 ISOLATION = create_race dependency_race
@@ -32,7 +34,7 @@ TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 PROVE_FLAGS = --timer
 
-EXTRA_CLEAN = tmp_conf output_iso
+EXTRA_CLEAN = tmp_conf output_iso tmp_fuzz
 
 # Temp instances of the tests get a freshly generated key.
 TEMP_CONFIG = $(CURDIR)/tmp_conf/test.conf
@@ -47,7 +49,7 @@ override CPPFLAGS := -I$(srcdir)/src $(CPPFLAGS)
 # Tests against temporary instances, with the binaries found in PATH
 # (test/run.sh sets everything up; see README.md).
 # ---------------------------------------------------------------------------
-.PHONY: test-regress test-isolation test-tap test-all
+.PHONY: test-regress test-isolation test-tap test-dialect test-fuzz test-all
 
 $(TEMP_CONFIG):
 	@mkdir -p tmp_conf && chmod 700 tmp_conf
@@ -65,4 +67,23 @@ test-tap:
 	TESTDIR='$(CURDIR)' PG_REGRESS='$(top_builddir)/src/test/regress/pg_regress' \
 		$(PROVE) $(PG_PROVE_FLAGS) $(PROVE_FLAGS) $(PROVE_TESTS)
 
-test-all: test-regress test-isolation test-tap
+# The dialect parser on its own: unit tests, and libFuzzer with ASan+UBSan
+# (clang) for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+
+test-dialect:
+	@mkdir -p tmp_fuzz
+	$(CC) -Wall -Wextra -g -I$(srcdir)/src -o tmp_fuzz/test_dialect \
+		test/dialect/test_dialect.c src/dialect.c
+	tmp_fuzz/test_dialect
+
+test-fuzz:
+	@mkdir -p tmp_fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-I$(srcdir)/src -o tmp_fuzz/fuzz_dialect test/fuzz/fuzz_dialect.c src/dialect.c
+	cp test/fuzz/corpus/* tmp_fuzz/corpus/
+	tmp_fuzz/fuzz_dialect -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-print_final_stats=1 tmp_fuzz/corpus > tmp_fuzz/fuzz.log 2>&1; \
+		status=$$?; tail -n 6 tmp_fuzz/fuzz.log; exit $$status
+
+test-all: test-dialect test-fuzz test-regress test-isolation test-tap

@@ -155,6 +155,14 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION connection.alter(text, jsonb, text[], boolean, text, text, regrole) IS
 'change a connection''s properties, state, comment (empty string removes it), name or owner (owner or superuser)';
 
+CREATE FUNCTION connection.execute(statement text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_execute'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.execute(text) IS
+'run CREATE [OR REPLACE] API|STORAGE|CATALOG CONNECTION and DROP CONNECTION statements of the original dialect, all or nothing';
+
 CREATE FUNCTION connection.credentials(name text)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'connection_credentials'

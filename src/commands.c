@@ -181,27 +181,18 @@ check_references(const ConnProps *props, const char *connname)
 }
 
 /*
- * connection.create(name, category, type, properties, comment,
- *					 if_not_exists, or_replace)
+ * ConnCreate
+ *		create() for callers in C: name already normalized, properties as
+ *		given by the user.
  */
-Datum
-connection_create(PG_FUNCTION_ARGS)
+void
+ConnCreate(const char *name, const char *category, const char *typname, Jsonb *json,
+		   const char *comment, bool if_not_exists, bool or_replace)
 {
-	char	   *name = ConnArgName(fcinfo, 0);
-	char	   *category = ConnArgText(fcinfo, 1, "connection category");
-	char	   *typname = ConnArgText(fcinfo, 2, "connection type");
-	char	   *comment = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
-	bool		if_not_exists = arg_bool(fcinfo, 5, "if_not_exists");
-	bool		or_replace = arg_bool(fcinfo, 6, "or_replace");
 	ConnProps	props;
 	ConnRow    *old;
 	ConnRow    *row;
 
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("connection properties must not be null"),
-				 errhint("Pass '{}' for a connection without properties.")));
 	if (if_not_exists && or_replace)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -210,7 +201,7 @@ connection_create(PG_FUNCTION_ARGS)
 
 	memset(&props, 0, sizeof(props));
 	props.type = ConnLookupType(category, typname);
-	ConnParseProps(&props, PG_GETARG_JSONB_P(3));
+	ConnParseProps(&props, json);
 
 	ConnCatalogLockNames(name, NULL);
 	old = ConnCatalogFetch(name, CurrentMemoryContext);
@@ -222,7 +213,7 @@ connection_create(PG_FUNCTION_ARGS)
 			ereport(NOTICE,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("connection \"%s\" already exists, skipping", name)));
-			PG_RETURN_VOID();
+			return;
 		}
 		if (!or_replace)
 			ereport(ERROR,
@@ -266,10 +257,10 @@ connection_create(PG_FUNCTION_ARGS)
 		row->creator = GetUserNameFromId(GetUserId(), false);
 		row->created = now_ms();
 	}
-	row->name = name;
+	row->name = pstrdup(name);
 	row->type = props.type;
 	row->enabled = true;
-	row->comment = (comment && comment[0]) ? comment : NULL;
+	row->comment = (comment && comment[0]) ? pstrdup(comment) : NULL;
 	row->modified = old ? now_ms() : row->created;
 	set_row_props(row, &props);
 	ConnWipeProps(&props);
@@ -280,6 +271,28 @@ connection_create(PG_FUNCTION_ARGS)
 		ConnCatalogInsert(row);
 	ConnDependSyncProperties(row, &props);
 	ConnCacheInvalidate();
+}
+
+/*
+ * connection.create(name, category, type, properties, comment,
+ *					 if_not_exists, or_replace)
+ */
+Datum
+connection_create(PG_FUNCTION_ARGS)
+{
+	char	   *name = ConnArgName(fcinfo, 0);
+	char	   *category = ConnArgText(fcinfo, 1, "connection category");
+	char	   *typname = ConnArgText(fcinfo, 2, "connection type");
+	char	   *comment = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	bool		if_not_exists = arg_bool(fcinfo, 5, "if_not_exists");
+	bool		or_replace = arg_bool(fcinfo, 6, "or_replace");
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("connection properties must not be null"),
+				 errhint("Pass '{}' for a connection without properties.")));
+	ConnCreate(name, category, typname, PG_GETARG_JSONB_P(3), comment, if_not_exists, or_replace);
 	PG_RETURN_VOID();
 }
 
@@ -438,18 +451,16 @@ connection_alter(PG_FUNCTION_ARGS)
 }
 
 /*
- * connection.drop(name, if_exists, force)
+ * ConnDrop
+ *		drop() for callers in C.  With category (upper case), the connection
+ *		must be of that category (the typed DROP of the original dialect).
  */
-Datum
-connection_drop(PG_FUNCTION_ARGS)
+void
+ConnDrop(const char *name, bool if_exists, bool force, const char *category)
 {
-	char	   *name = ConnArgName(fcinfo, 0);
-	bool		if_exists = arg_bool(fcinfo, 1, "if_exists");
-	bool		force = arg_bool(fcinfo, 2, "force");
 	ConnRow    *row;
 
 	PreventCommandIfReadOnly("connection.drop()");
-
 	ConnCatalogLockNames(name, NULL);
 	row = ConnCatalogFetch(name, CurrentMemoryContext);
 	if (row == NULL)
@@ -460,12 +471,30 @@ connection_drop(PG_FUNCTION_ARGS)
 					 errmsg("connection \"%s\" does not exist", name)));
 		ereport(NOTICE,
 				(errmsg("connection \"%s\" does not exist, skipping", name)));
-		PG_RETURN_VOID();
+		return;
 	}
+	if (category && strcmp(category, row->type->category) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("connection \"%s\" is a %s connection, not %s",
+						name, row->type->category, category)));
 	ConnCheckOwner(row);
 	ConnDependBeforeDrop(row, force);
 	ConnCatalogDelete(row);
 	ConnCacheInvalidate();
+}
+
+/*
+ * connection.drop(name, if_exists, force)
+ */
+Datum
+connection_drop(PG_FUNCTION_ARGS)
+{
+	char	   *name = ConnArgName(fcinfo, 0);
+	bool		if_exists = arg_bool(fcinfo, 1, "if_exists");
+	bool		force = arg_bool(fcinfo, 2, "force");
+
+	ConnDrop(name, if_exists, force, NULL);
 	PG_RETURN_VOID();
 }
 

@@ -13,12 +13,17 @@
 #define CONNECTION_COMMANDS_H
 
 #include "fmgr.h"
+#include "utils/jsonb.h"
 
 #include "catalog.h"
 
 extern char *ConnArgText(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern char *ConnArgName(FunctionCallInfo fcinfo, int argno);
 extern ConnRow *ConnFetchOwned(const char *name, const char *newname);
+extern void ConnCreate(const char *name, const char *category, const char *typname,
+					   Jsonb *json, const char *comment, bool if_not_exists,
+					   bool or_replace);
+extern void ConnDrop(const char *name, bool if_exists, bool force, const char *category);
 extern void ConnRowProps(const ConnRow *row, ConnProps *props, bool decrypt);
 
 #endif							/* CONNECTION_COMMANDS_H */

@@ -74,8 +74,8 @@ static char *redacted_statement = NULL;
 
 /* source files of the extension: their messages never contain values */
 static const char *const own_files[] = {
-	"cache.c", "commands.c", "credentials.c", "crypto.c", "describe.c",
-	"hooks.c", "privileges.c", "redact.c", "registry.c", NULL
+	"cache.c", "commands.c", "credentials.c", "crypto.c", "depend.c", "describe.c",
+	"execute.c", "hooks.c", "privileges.c", "redact.c", "registry.c", NULL
 };
 
 #define SHOW_CONNECTIONS_QUERY "SELECT * FROM connection.show()"

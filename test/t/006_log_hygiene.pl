@@ -95,6 +95,12 @@ is(run(qq{PREPARE p(jsonb) AS SELECT connection.create('n4', 'STORAGE', 'S3', \$
 EXECUTE p('$props');}), 0, 'PREPARE and EXECUTE');
 is(run(qq{BEGIN; SELECT connection.create('n5', 'STORAGE', 'S3', \$x\$$props\$x\$); SELECT 1/0; COMMIT;}), 3,
 	'a dollar-quoted secret in a failing transaction');
+is(run(qq{SELECT connection.execute('CREATE STORAGE CONNECTION n6 TYPE s3 access_key = ''$ident'' secret_key = ''$secret'' region = ''us-east-1''')}), 0,
+	'connection.execute() of the original dialect');
+isnt(run(qq{SELECT connection.execute('CREATE STORAGE CONNECTION n7 TYPE s3 access_key ''$ident'' secret_key = $secret')}), 0,
+	'a syntax error inside connection.execute()');
+isnt(run(qq{SELECT connection.execute('CREATE STORAGE CONNECTION n7 TYPE s3 secret_key = ''$secret'' bogus = ''x''')}), 0,
+	'a validation error inside connection.execute()');
 is(run("SELECT 'visible-marker-4242' AS plain_statement"), 0, 'an unrelated statement');
 
 # extended protocol: the secret only travels as a bind parameter
@@ -136,6 +142,9 @@ like($log, qr/JSON data: \*\*\*/, 'their JSON context is redacted');
 like($log, qr/statement hidden: it passes secrets/, 'a statement that does not lex is hidden');
 like($log, qr/execute p\('\*\*\*'\)|EXECUTE p\('\*\*\*'\)/, 'EXECUTE of a prepared statement is redacted');
 like($log, qr/parameters: \$1 = '\*\*\*', \$2 = '\*\*\*'/, 'bind parameters are redacted');
+like($log, qr/statement: SELECT connection\.execute\('\*\*\*'\)/, 'execute() statements are redacted');
+like($log, qr/syntax error at a string constant \(expected "="\)/, 'execute() syntax errors are logged');
+like($log, qr/statement 1 of connection\.execute\(\), at character 1/, 'execute() errors name their statement');
 like($log, qr/visible-marker-4242/, 'unrelated statements keep their constants');
 like($log, qr/division by zero/, 'later errors of the same transaction are logged');
 like($log, qr/role "\w+" used the credentials of connection "n1"/, 'the usage audit is logged');

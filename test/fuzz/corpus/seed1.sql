@@ -1,0 +1,1 @@
+CREATE STORAGE CONNECTION IF NOT EXISTS hz TYPE oss ENDPOINT = 'e' access_id = 'a' access_key = 'k' comments = 'c';

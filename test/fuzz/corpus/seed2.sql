@@ -1,0 +1,1 @@
+create or replace catalog connection "h" type hms hive_metastore_uris = ['thrift://a:1', 'b:2'], storage_connection = 's' comment 'x''y'

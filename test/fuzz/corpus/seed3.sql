@@ -1,0 +1,1 @@
+CREATE API CONNECTION fc TYPE cloud_function WITH PROPERTIES ('cloud_function.provider' = 'aliyun', DURATION_SECONDS = 3600)

@@ -1,0 +1,1 @@
+DROP CONNECTION IF EXISTS a; /* c /* n */ */ drop storage connection b;; SHOW CONNECTIONS LIKE 'x'; DESCRIBE CONNECTION EXTENDED c -- end
