@@ -63,7 +63,12 @@ CREATE TABLE connection.pg_connection_depend (
     objsubid    integer NOT NULL,
     depconnid   bigint  NOT NULL,
     deptype     "char"  NOT NULL,
-    description text
+    description text,
+    -- the dependent object's identity (pg_identify_object_as_address), so
+    -- that a restore into another cluster finds it again under new OIDs
+    objtype     text,
+    objnames    text[],
+    objargs     text[]
 );
 CREATE UNIQUE INDEX pg_connection_depend_ref_index
     ON connection.pg_connection_depend (refconnid, classid, objid, objsubid, depconnid);
@@ -343,6 +348,32 @@ $$;
 
 COMMENT ON FUNCTION connection.on_sql_drop() IS
 'event trigger: forget the dependencies of dropped objects';
+
+CREATE FUNCTION connection.resync_dependencies()
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_resync_dependencies'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION connection.resync_dependencies() FROM PUBLIC;
+
+COMMENT ON FUNCTION connection.resync_dependencies() IS
+'make the dependency records agree with the catalogs again: find registered objects by identity, recompute OPTIONS and property references (superuser; run by itself after a restore)';
+
+-- After a restore loads the catalogs' data (plain SQL: COPY), the records
+-- are made to agree with the new cluster: objects have new OIDs there.
+CREATE FUNCTION connection.catalog_loaded()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'connection_catalog_loaded'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION connection.catalog_loaded() FROM PUBLIC;
+COMMENT ON FUNCTION connection.catalog_loaded() IS
+'trigger: resynchronize the dependency records after a plain-SQL load of the catalogs (pg_restore)';
+
+CREATE TRIGGER pg_connection_loaded
+    AFTER INSERT ON connection.pg_connection
+    FOR EACH STATEMENT EXECUTE FUNCTION connection.catalog_loaded();
+CREATE TRIGGER pg_connection_depend_loaded
+    AFTER INSERT ON connection.pg_connection_depend
+    FOR EACH STATEMENT EXECUTE FUNCTION connection.catalog_loaded();
 
 CREATE EVENT TRIGGER connection_ddl_command_end ON ddl_command_end
     WHEN TAG IN ('CREATE SERVER', 'ALTER SERVER', 'CREATE FOREIGN TABLE',

@@ -141,6 +141,17 @@ SELECT connection.create('dep_hms', 'CATALOG', 'HMS',
 SELECT connection.create('dep_role', 'STORAGE', 'S3',
   '{"ROLE_ARN": "arn:aws:iam::123456789012:role/r", "REGION": "us-east-1", "SOURCE_CONNECTION": "dep_s3"}');
 SELECT kind, object, description FROM connection.dependents('dep_s3') ORDER BY object;
+-- resync_dependencies() (what a restore runs) finds the same records again
+SELECT connection.add_dependency('dep_s3', 'pg_class'::regclass, 'pg_class'::regclass::oid);
+SELECT connection.resync_dependencies();
+SELECT kind, object, description FROM connection.dependents('dep_s3') ORDER BY object;
+SELECT connection.remove_dependency('dep_s3', 'pg_class'::regclass);
+-- fails: superusers only
+SET ROLE regress_conn_outsider;
+SELECT connection.resync_dependencies();
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_conn_super;
+
 -- fails: drop
 SELECT connection.drop('dep_s3');
 \echo :LAST_ERROR_SQLSTATE

@@ -38,6 +38,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -78,6 +79,7 @@ static Oid	catalog_id_index = InvalidOid;
 static Oid	depend_relid = InvalidOid;
 static Oid	depend_ref_index = InvalidOid;
 static Oid	depend_dep_index = InvalidOid;
+static bool catalog_stale = false;	/* look up again before next use */
 
 struct ConnCatalogScan
 {
@@ -102,22 +104,44 @@ lookup_catalog_oid(Oid nsp, const char *relname)
 	return relid;
 }
 
+/*
+ * Look the catalog objects up, unless they are known and not stale.  The
+ * OIDs are replaced all at once and never pass through InvalidOid: an
+ * invalidation processed in the middle of an operation (any lock taken
+ * processes them) only marks them stale, and the operation goes on with
+ * OIDs that are still right (the objects cannot be dropped under it).
+ */
 static void
 lookup_catalog(void)
 {
 	Oid			nsp;
+	Oid			relid,
+				name_index,
+				seq,
+				id_index,
+				dep_relid,
+				dep_ref_index,
+				dep_dep_index;
 
-	if (OidIsValid(catalog_relid))
+	if (OidIsValid(catalog_relid) && !catalog_stale)
 		return;
 	nsp = get_namespace_oid(CATALOG_SCHEMA, true);
-	catalog_name_index = lookup_catalog_oid(nsp, CATALOG_NAME_INDEX);
-	catalog_seq = lookup_catalog_oid(nsp, CATALOG_SEQUENCE);
-	catalog_id_index = lookup_catalog_oid(nsp, CATALOG_ID_INDEX);
-	depend_relid = lookup_catalog_oid(nsp, DEPEND_TABLE);
-	depend_ref_index = lookup_catalog_oid(nsp, DEPEND_REF_INDEX);
-	depend_dep_index = lookup_catalog_oid(nsp, DEPEND_DEP_INDEX);
-	/* last, so that a failure above leaves everything unset */
-	catalog_relid = lookup_catalog_oid(nsp, CATALOG_TABLE);
+	relid = lookup_catalog_oid(nsp, CATALOG_TABLE);
+	name_index = lookup_catalog_oid(nsp, CATALOG_NAME_INDEX);
+	seq = lookup_catalog_oid(nsp, CATALOG_SEQUENCE);
+	id_index = lookup_catalog_oid(nsp, CATALOG_ID_INDEX);
+	dep_relid = lookup_catalog_oid(nsp, DEPEND_TABLE);
+	dep_ref_index = lookup_catalog_oid(nsp, DEPEND_REF_INDEX);
+	dep_dep_index = lookup_catalog_oid(nsp, DEPEND_DEP_INDEX);
+
+	catalog_relid = relid;
+	catalog_name_index = name_index;
+	catalog_seq = seq;
+	catalog_id_index = id_index;
+	depend_relid = dep_relid;
+	depend_ref_index = dep_ref_index;
+	depend_dep_index = dep_dep_index;
+	catalog_stale = false;
 }
 
 /*
@@ -130,7 +154,7 @@ ConnCatalogInstalled(void)
 {
 	Oid			nsp;
 
-	if (OidIsValid(catalog_relid))
+	if (OidIsValid(catalog_relid) && !catalog_stale)
 		return true;
 	nsp = get_namespace_oid(CATALOG_SCHEMA, true);
 	return OidIsValid(nsp) && OidIsValid(get_relname_relid(CATALOG_TABLE, nsp));
@@ -149,19 +173,14 @@ ConnCatalogRelidIfKnown(void)
 
 /*
  * ConnCatalogReset
- *		Forget the cached OIDs (called on relcache invalidation: the
- *		extension may have been dropped and created again).
+ *		Look the OIDs up again before the next use (called on relcache
+ *		invalidation: the extension may have been dropped and created
+ *		again).  Touches no catalog: safe in invalidation callbacks.
  */
 void
 ConnCatalogReset(void)
 {
-	catalog_relid = InvalidOid;
-	catalog_name_index = InvalidOid;
-	catalog_seq = InvalidOid;
-	catalog_id_index = InvalidOid;
-	depend_relid = InvalidOid;
-	depend_ref_index = InvalidOid;
-	depend_dep_index = InvalidOid;
+	catalog_stale = true;
 }
 
 /*
@@ -546,6 +565,12 @@ depend_from_tuple(Relation rel, HeapTuple tup)
 	dep->deptype = DatumGetChar(values[Anum_pg_connection_depend_deptype - 1]);
 	if (!nulls[Anum_pg_connection_depend_description - 1])
 		dep->description = TextDatumGetCString(values[Anum_pg_connection_depend_description - 1]);
+	if (!nulls[Anum_pg_connection_depend_objtype - 1])
+	{
+		dep->objtype = TextDatumGetCString(values[Anum_pg_connection_depend_objtype - 1]);
+		dep->objnames = DatumGetArrayTypePCopy(values[Anum_pg_connection_depend_objnames - 1]);
+		dep->objargs = DatumGetArrayTypePCopy(values[Anum_pg_connection_depend_objargs - 1]);
+	}
 	dep->tid = tup->t_self;
 	return dep;
 }
@@ -566,6 +591,18 @@ depend_form_tuple(Relation rel, const ConnDepend *dep)
 		values[Anum_pg_connection_depend_description - 1] = CStringGetTextDatum(dep->description);
 	else
 		nulls[Anum_pg_connection_depend_description - 1] = true;
+	if (dep->objtype)
+	{
+		values[Anum_pg_connection_depend_objtype - 1] = CStringGetTextDatum(dep->objtype);
+		values[Anum_pg_connection_depend_objnames - 1] = PointerGetDatum(dep->objnames);
+		values[Anum_pg_connection_depend_objargs - 1] = PointerGetDatum(dep->objargs);
+	}
+	else
+	{
+		nulls[Anum_pg_connection_depend_objtype - 1] = true;
+		nulls[Anum_pg_connection_depend_objnames - 1] = true;
+		nulls[Anum_pg_connection_depend_objargs - 1] = true;
+	}
 	return heap_form_tuple(RelationGetDescr(rel), values, nulls);
 }
 
@@ -585,6 +622,17 @@ depend_scan(Oid indexid, ScanKeyData *keys, int nkeys)
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return deps;
+}
+
+/*
+ * ConnDependAll
+ *		Every dependency record.
+ */
+List *
+ConnDependAll(void)
+{
+	lookup_catalog();
+	return depend_scan(depend_ref_index, NULL, 0);
 }
 
 /*
@@ -664,14 +712,26 @@ ConnDependUpdate(const ConnDepend *dep)
 	depend_write(dep, true);
 }
 
+/*
+ * ConnDependDelete
+ *		Delete a record.  Two transactions may both delete one record (the
+ *		drop of a connection and the drop of a connection that references
+ *		it hold different name locks): one that another transaction deleted
+ *		meanwhile is gone, which is all we want.
+ */
 void
 ConnDependDelete(const ConnDepend *dep)
 {
 	Relation	rel;
+	TM_Result	result;
+	TM_FailureData tmfd;
 
 	lookup_catalog();
 	rel = table_open(depend_relid, RowExclusiveLock);
-	CatalogTupleDelete(rel, (ItemPointer) &dep->tid);
+	result = heap_delete(rel, (ItemPointer) &dep->tid, GetCurrentCommandId(true),
+						 InvalidSnapshot, true, &tmfd, false);
+	if (result != TM_Ok && result != TM_Deleted && result != TM_SelfModified)
+		elog(ERROR, "dependency record concurrently updated");
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
 }

@@ -15,6 +15,7 @@
 #include "storage/itemptr.h"
 #include "storage/lockdefs.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
@@ -59,7 +60,7 @@ typedef struct ConnRow
 } ConnRow;
 
 /* Columns of connection.pg_connection_depend. */
-#define Natts_pg_connection_depend				7
+#define Natts_pg_connection_depend				10
 #define Anum_pg_connection_depend_refconnid		1
 #define Anum_pg_connection_depend_classid		2
 #define Anum_pg_connection_depend_objid			3
@@ -67,6 +68,9 @@ typedef struct ConnRow
 #define Anum_pg_connection_depend_depconnid		5
 #define Anum_pg_connection_depend_deptype		6
 #define Anum_pg_connection_depend_description	7
+#define Anum_pg_connection_depend_objtype		8
+#define Anum_pg_connection_depend_objnames		9
+#define Anum_pg_connection_depend_objargs		10
 
 #define CONN_DEP_MANUAL		'm'		/* add_dependency() */
 #define CONN_DEP_OPTIONS	'o'		/* OPTIONS (connection '...') */
@@ -86,6 +90,9 @@ typedef struct ConnDepend
 	int64		depconnid;
 	char		deptype;
 	char	   *description;	/* NULL if none */
+	char	   *objtype;		/* identity of a dependent object, or NULL */
+	ArrayType  *objnames;
+	ArrayType  *objargs;
 	ItemPointerData tid;
 } ConnDepend;
 
@@ -108,6 +115,7 @@ extern void ConnCatalogInsert(const ConnRow *row);
 extern void ConnCatalogUpdate(const ConnRow *row);
 extern void ConnCatalogDelete(const ConnRow *row);
 
+extern List *ConnDependAll(void);
 extern List *ConnDependByRef(int64 refconnid);
 extern List *ConnDependByDependent(Oid classid, Oid objid, int32 objsubid, int64 depconnid);
 extern void ConnDependInsert(const ConnDepend *dep);

@@ -37,14 +37,18 @@
 
 #include "access/htup_details.h"
 #include "access/reloptions.h"
+#include "access/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "foreign/foreign.h"
 #include "funcapi.h"
@@ -53,7 +57,9 @@
 #include "storage/lmgr.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 
 #include "cache.h"
@@ -71,6 +77,8 @@ PG_FUNCTION_INFO_V1(connection_remove_dependency_function);
 PG_FUNCTION_INFO_V1(connection_dependents);
 PG_FUNCTION_INFO_V1(connection_sync_option_dependency);
 PG_FUNCTION_INFO_V1(connection_forget_dependent);
+PG_FUNCTION_INFO_V1(connection_resync_dependencies);
+PG_FUNCTION_INFO_V1(connection_catalog_loaded);
 
 /* the option that names a connection */
 #define CONNECTION_OPTION "connection"
@@ -229,7 +237,8 @@ ConnDependSyncProperties(const ConnRow *row, const ConnProps *props)
 		if (def->fmt != CONN_FMT_CONNECTION || props->values[i] == NULL)
 			continue;
 		ref = ConnCatalogFetch(props->values[i], CurrentMemoryContext);
-		Assert(ref != NULL);
+		if (ref == NULL)
+			continue;			/* dropped with force: nothing to point at */
 		memset(&dep, 0, sizeof(dep));
 		dep.refconnid = ref->id;
 		dep.classid = InvalidOid;	/* the catalog table */
@@ -361,6 +370,20 @@ connection_for_records(const char *name)
 	return row;
 }
 
+/* Record the identity of a record's dependent object, for restores. */
+static void
+set_identity(ConnDepend *dep)
+{
+	ObjectAddress addr = {dep->classid, dep->objid, dep->objsubid};
+	List	   *names = NIL;
+	List	   *args = NIL;
+
+	dep->objtype = getObjectTypeDescription(&addr, false);
+	getObjectIdentityParts(&addr, &names, &args, false);
+	dep->objnames = strlist_to_textarray(names);
+	dep->objargs = strlist_to_textarray(args);
+}
+
 /* The record of (connection, object), or NULL. */
 static ConnDepend *
 find_record(int64 connid, const ObjectAddress *addr)
@@ -411,6 +434,7 @@ add_dependency(FunctionCallInfo fcinfo, const ObjectAddress *addr, int descarg)
 		dep.objsubid = addr->objectSubId;
 		dep.deptype = CONN_DEP_MANUAL;
 		dep.description = description;
+		set_identity(&dep);
 		ConnDependInsert(&dep);
 	}
 }
@@ -625,24 +649,21 @@ object_options(Oid classid, Oid objid)
 }
 
 /*
- * connection.sync_option_dependency(classid, objid)
- *		Make the OPTIONS record of an object agree with its options: the
- *		connection named by its option "connection" (which must exist, 42704,
- *		and be usable by the current user, 42501), or none.
+ * Make the OPTIONS record of an object agree with its options: the
+ * connection named by its option "connection", or none.  Normally that
+ * connection must exist (42704) and be usable by the current user (42501);
+ * while restoring, connections may not be loaded yet: then a missing one is
+ * skipped (the load that brings it resynchronizes).
  */
-Datum
-connection_sync_option_dependency(PG_FUNCTION_ARGS)
+static void
+sync_options(Oid classid, Oid objid, bool restoring)
 {
-	Oid			classid = PG_GETARG_OID(0);
-	Oid			objid = PG_GETARG_OID(1);
 	ObjectAddress addr = {classid, objid, 0};
 	char	   *refname = NULL;
 	ConnRow    *ref = NULL;
 	ListCell   *lc;
 	bool		recorded = false;
 
-	if (!ConnCatalogInstalled())
-		PG_RETURN_VOID();
 	foreach(lc, object_options(classid, objid))
 	{
 		DefElem    *def = lfirst(lc);
@@ -654,12 +675,13 @@ connection_sync_option_dependency(PG_FUNCTION_ARGS)
 	{
 		ConnCatalogLockName(refname, ShareUpdateExclusiveLock);
 		ref = ConnCatalogFetch(refname, CurrentMemoryContext);
-		if (ref == NULL)
+		if (ref == NULL && !restoring)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("connection \"%s\" does not exist", refname),
 					 errdetail("The options of %s name it.", getObjectDescription(&addr, false))));
-		ConnCheckUsage(ref);
+		if (ref && !restoring)
+			ConnCheckUsage(ref);
 	}
 
 	foreach(lc, ConnDependByDependent(classid, objid, 0, 0))
@@ -686,9 +708,179 @@ connection_sync_option_dependency(PG_FUNCTION_ARGS)
 		dep.classid = classid;
 		dep.objid = objid;
 		dep.deptype = CONN_DEP_OPTIONS;
+		set_identity(&dep);
 		ConnDependInsert(&dep);
 	}
+}
+
+/*
+ * connection.sync_option_dependency(classid, objid)
+ *		The ddl_command_end helper (see sync_options).  pg_dump's scripts
+ *		turn check_function_bodies off: that is how a restore is told apart.
+ */
+Datum
+connection_sync_option_dependency(PG_FUNCTION_ARGS)
+{
+	if (ConnCatalogInstalled())
+		sync_options(PG_GETARG_OID(0), PG_GETARG_OID(1), !check_function_bodies);
 	PG_RETURN_VOID();
+}
+
+/*
+ * Find a registered object again by its identity, inside a subtransaction
+ * (pg_get_object_address raises an error for an object that does not
+ * exist).  False when it is gone.
+ */
+static bool
+resolve_identity(const ConnDepend *dep, ObjectAddress *addr)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	Oid			argtypes[3] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID};
+	Datum		args[3];
+	bool		found = false;
+
+	args[0] = CStringGetTextDatum(dep->objtype);
+	args[1] = PointerGetDatum(dep->objnames);
+	args[2] = PointerGetDatum(dep->objargs);
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		if (SPI_execute_with_args("SELECT classid, objid, objsubid "
+								  "FROM pg_catalog.pg_get_object_address($1, $2, $3)",
+								  3, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
+			SPI_processed == 1)
+		{
+			bool		isnull;
+			HeapTuple	tup = SPI_tuptable->vals[0];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+
+			addr->classId = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+			addr->objectId = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+			addr->objectSubId = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+			found = OidIsValid(addr->objectId);
+		}
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		found = false;
+	}
+	PG_END_TRY();
+	return found;
+}
+
+/*
+ * ConnDependResync
+ *		Make every record agree with the catalogs: registered objects are
+ *		found again by identity (their OIDs change in a restore), OPTIONS and
+ *		property records are recomputed from the catalogs and connections.
+ */
+void
+ConnDependResync(void)
+{
+	ListCell   *lc;
+	ConnCatalogScan *scan;
+	ConnRow    *row;
+	List	   *rows = NIL;
+
+	/* see the rows the statement that fired us has just loaded */
+	CommandCounterIncrement();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	foreach(lc, ConnDependAll())
+	{
+		ConnDepend *dep = lfirst(lc);
+		ObjectAddress addr;
+
+		if (dep->deptype == CONN_DEP_OPTIONS || dep->depconnid != 0)
+			ConnDependDelete(dep);	/* recomputed below */
+		else if (dep->objtype == NULL || !resolve_identity(dep, &addr))
+			ConnDependDelete(dep);
+		else if (addr.classId != dep->classid || addr.objectId != dep->objid ||
+				 addr.objectSubId != dep->objsubid)
+		{
+			dep->classid = addr.classId;
+			dep->objid = addr.objectId;
+			dep->objsubid = addr.objectSubId;
+			ConnDependUpdate(dep);
+		}
+	}
+
+	/* every foreign server, foreign table and user mapping */
+	if (SPI_execute("SELECT 'pg_catalog.pg_foreign_server'::pg_catalog.regclass::pg_catalog.oid, oid "
+					"FROM pg_catalog.pg_foreign_server "
+					"UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, ftrelid "
+					"FROM pg_catalog.pg_foreign_table "
+					"UNION ALL SELECT 'pg_catalog.pg_user_mapping'::pg_catalog.regclass::pg_catalog.oid, oid "
+					"FROM pg_catalog.pg_user_mapping", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list foreign objects");
+	{
+		SPITupleTable *tuptable = SPI_tuptable;
+		uint64		n = SPI_processed;
+
+		for (uint64 i = 0; i < n; i++)
+		{
+			bool		isnull;
+			Oid			classid = DatumGetObjectId(SPI_getbinval(tuptable->vals[i], tuptable->tupdesc, 1, &isnull));
+			Oid			objid = DatumGetObjectId(SPI_getbinval(tuptable->vals[i], tuptable->tupdesc, 2, &isnull));
+
+			sync_options(classid, objid, true);
+		}
+	}
+
+	scan = ConnCatalogBeginScan(AccessShareLock);
+	while ((row = ConnCatalogNext(scan, false)) != NULL)
+		rows = lappend(rows, row);
+	ConnCatalogEndScan(scan);
+	foreach(lc, rows)
+	{
+		ConnProps	props;
+
+		row = lfirst(lc);
+		ConnRowProps(row, &props, false);
+		ConnDependSyncProperties(row, &props);
+	}
+	SPI_finish();
+}
+
+/* connection.resync_dependencies() */
+Datum
+connection_resync_dependencies(PG_FUNCTION_ARGS)
+{
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be superuser to resynchronize connection dependencies")));
+	PreventCommandIfReadOnly("connection.resync_dependencies()");
+	ConnDependResync();
+	PG_RETURN_VOID();
+}
+
+/*
+ * connection_catalog_loaded
+ *		Statement trigger on INSERT into the catalogs by plain SQL (our own
+ *		writes bypass triggers): a restore loading them.  Resynchronize.
+ */
+Datum
+connection_catalog_loaded(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("connection.catalog_loaded() must be called as a trigger")));
+	ConnDependResync();
+	return PointerGetDatum(NULL);
 }
 
 /*

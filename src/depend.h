@@ -17,6 +17,7 @@ extern void ConnDependBeforeDrop(const ConnRow *row, bool force);
 extern void ConnDependSyncProperties(const ConnRow *row, const ConnProps *props);
 extern void ConnDependBeforeRename(const ConnRow *row, const char *newname);
 extern void ConnDependCheckRetype(const ConnRow *row, const ConnTypeDef *newtype);
+extern void ConnDependResync(void);
 extern void ConnDependList(int64 connid, List **kinds, List **objects, List **descriptions);
 
 #endif							/* CONNECTION_DEPEND_H */
