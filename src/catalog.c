@@ -344,24 +344,23 @@ row_form_tuple(Relation rel, const ConnRow *row)
 }
 
 /*
- * ConnCatalogFetch
- *		The row of a connection (by normalized name), built in mcxt, or NULL
- *		if there is none.
+ * The row whose column attno equals key (equality procedure eqproc; by the
+ * id index, or else the name index), built in mcxt, or NULL.
  */
-ConnRow *
-ConnCatalogFetch(const char *name, MemoryContext mcxt)
+static ConnRow *
+fetch_row(AttrNumber attno, RegProcedure eqproc, Datum key, bool by_id, MemoryContext mcxt)
 {
 	Relation	rel;
-	ScanKeyData key;
+	ScanKeyData skey;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	ConnRow    *row = NULL;
 
 	lookup_catalog();
 	rel = table_open(catalog_relid, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_connection_name, BTEqualStrategyNumber, F_TEXTEQ,
-				CStringGetTextDatum(name));
-	scan = systable_beginscan(rel, catalog_name_index, true, NULL, 1, &key);
+	ScanKeyInit(&skey, attno, BTEqualStrategyNumber, eqproc, key);
+	scan = systable_beginscan(rel, by_id ? catalog_id_index : catalog_name_index,
+							  true, NULL, 1, &skey);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
 	{
@@ -376,34 +375,24 @@ ConnCatalogFetch(const char *name, MemoryContext mcxt)
 }
 
 /*
+ * ConnCatalogFetch
+ *		The row of a connection (by normalized name), built in mcxt, or NULL
+ *		if there is none.
+ */
+ConnRow *
+ConnCatalogFetch(const char *name, MemoryContext mcxt)
+{
+	return fetch_row(Anum_pg_connection_name, F_TEXTEQ, CStringGetTextDatum(name), false, mcxt);
+}
+
+/*
  * ConnCatalogFetchById
  *		The row of a connection by id, built in mcxt, or NULL.
  */
 ConnRow *
 ConnCatalogFetchById(int64 id, MemoryContext mcxt)
 {
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	ConnRow    *row = NULL;
-
-	lookup_catalog();
-	rel = table_open(catalog_relid, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_connection_id, BTEqualStrategyNumber, F_INT8EQ,
-				Int64GetDatum(id));
-	scan = systable_beginscan(rel, catalog_id_index, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-	{
-		MemoryContext old = MemoryContextSwitchTo(mcxt);
-
-		row = row_from_tuple(rel, tup, false);
-		MemoryContextSwitchTo(old);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return row;
+	return fetch_row(Anum_pg_connection_id, F_INT8EQ, Int64GetDatum(id), true, mcxt);
 }
 
 /*
