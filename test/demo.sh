@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test/demo.sh - a guided tour: set-up as in test/lib.sh, then a throwaway
 # cluster (unix socket only, in a temporary directory, with a freshly
-# generated key) and a psql session running test/demo.sql.
+# generated key and the library preloaded) and a psql session running
+# test/demo.sql.
 . "$(dirname "$0")/lib.sh"
 
 conn_setup
@@ -17,7 +18,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-conn_as_runner bash "$WORKDIR/test/cluster.sh" "$DEMO" "$PORT"
+conn_as_runner bash "$WORKDIR/test/cluster.sh" "$DEMO" "$PORT" \
+    "shared_preload_libraries = 'connection'"
 
 conn_as_runner psql -X -h "$DEMO" -p "$PORT" -U postgres -d postgres \
     -v ON_ERROR_STOP=1 --echo-queries -f "$WORKDIR/test/demo.sql"

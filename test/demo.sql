@@ -25,8 +25,16 @@ SELECT connection.create('hms_catalog_conn', 'CATALOG', 'HMS',
 SELECT connection.create('s3_role_conn', 'STORAGE', 'S3',
     '{"ROLE_ARN": "arn:aws:iam::123456789012:role/lakehouse-reader", "REGION": "us-east-1"}');
 
--- SHOW CONNECTIONS
-SELECT * FROM connection.show();
+-- The original dialect, for existing administration scripts.
+SELECT connection.execute($$
+  CREATE STORAGE CONNECTION IF NOT EXISTS hdfs_conn TYPE hdfs
+    NAME_NODE = 'hdfs://nameservice1' NAME_NODE_RPC_ADDRESSES = ['nn1:8020', 'nn2:8020']
+    COMMENTS = 'created by an existing script';
+$$);
+
+-- SHOW CONNECTIONS, as typed (the library is preloaded), and as a function.
+SHOW CONNECTIONS;
+SELECT * FROM connection.show('%conn_ak');
 
 -- DESC CONNECTION: identifiers are masked, secrets are absent.
 SELECT * FROM connection.desc('oss_sh_conn_ak');
@@ -67,6 +75,12 @@ SELECT connection.alter('kafka_prod_conn', enabled => false, comment => 'paused'
 SELECT connection.credentials('kafka_prod_conn');
 \set ON_ERROR_STOP 1
 SELECT connection.alter('kafka_prod_conn', enabled => true, rename_to => 'kafka_main');
+
+-- DROP refuses to orphan what uses a connection.
+\set ON_ERROR_STOP 0
+SELECT connection.drop('oss_sh_conn_ak');
+\set ON_ERROR_STOP 1
+SELECT * FROM connection.dependents('oss_sh_conn_ak');
 
 -- DROP CONNECTION
 SELECT connection.drop('hms_catalog_conn');
