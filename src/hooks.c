@@ -269,9 +269,10 @@ redact_context(char *context, bool quoted)
 
 /*
  * A report made while no statement is current (a plan that auto_explain
- * logs when the extended protocol's Sync ends the portal, say): judge it by
- * its own text, and redact every quoted value if it shows a secret-taking
- * call or the text of the last statement that passed secrets.
+ * logs when the extended protocol's Sync ends the portal, say), or while
+ * one runs that passes no secret itself (a function whose body does): judge
+ * it by its own text, and redact every quoted value if it shows a
+ * secret-taking call or the text of the last statement that passed secrets.
  */
 static void
 redact_orphan_report(ErrorData *edata)
@@ -316,7 +317,12 @@ redact_report(ErrorData *edata)
 			(standard_conforming_strings || strstr(query, "&'") == NULL);
 
 		if (!ConnStatementPassesSecrets(query, can_scan, &redacted))
+		{
+			/* a nested statement may still show a call (auto_explain, contexts) */
+			if (core)
+				redact_orphan_report(edata);
 			return;
+		}
 		remember_statement(query, redacted);
 		debug_query_string = redacted_statement;
 	}

@@ -101,6 +101,9 @@ isnt(run(qq{SELECT connection.execute('CREATE STORAGE CONNECTION n7 TYPE s3 acce
 	'a syntax error inside connection.execute()');
 isnt(run(qq{SELECT connection.execute('CREATE STORAGE CONNECTION n7 TYPE s3 secret_key = ''$secret'' bogus = ''x''')}), 0,
 	'a validation error inside connection.execute()');
+is(run(qq{CREATE FUNCTION make_conn() RETURNS void LANGUAGE sql
+  AS \$\$ SELECT connection.create('n8', 'STORAGE', 'S3', '$props') \$\$;
+SELECT make_conn();}), 0, 'a function whose body passes the secret, with nested auto_explain');
 is(run("SELECT 'visible-marker-4242' AS plain_statement"), 0, 'an unrelated statement');
 
 # extended protocol: the secret only travels as a bind parameter
