@@ -10,13 +10,7 @@ DEMO=$(mktemp -d /tmp/connection-demo.XXXXXX)
 [ "$(id -u)" = 0 ] && chown postgres: "$DEMO"
 PORT=${PGPORT_DEMO:-54329}
 
-cleanup() {
-    conn_as_runner pg_ctl -D "$DEMO/data" -m fast stop >/dev/null 2>&1 || true
-    rm -rf "$DEMO"
-    [ "$(id -u)" = 0 ] && rm -rf "$WORKDIR"
-    return 0
-}
-trap cleanup EXIT
+trap 'conn_cleanup_cluster "$DEMO"' EXIT
 
 conn_as_runner bash "$WORKDIR/test/cluster.sh" "$DEMO" "$PORT" \
     "shared_preload_libraries = 'connection'"

@@ -95,6 +95,14 @@ conn_as_runner() {
     fi
 }
 
+# Stop the throwaway cluster in DIR and remove it, with the work copy (root).
+conn_cleanup_cluster() {
+    conn_as_runner pg_ctl -D "$1/data" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$1"
+    [ "$(id -u)" = 0 ] && rm -rf "$WORKDIR"
+    return 0
+}
+
 conn_setup() {
     conn_install_packages
     conn_ensure_postgres_user

@@ -29,13 +29,7 @@ PORT=${BENCH_PORT:-54339}
 conn_setup
 DIR=$(mktemp -d /tmp/connection-bench.XXXXXX)
 [ "$(id -u)" = 0 ] && chown postgres: "$DIR"
-cleanup() {
-    conn_as_runner pg_ctl -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true
-    rm -rf "$DIR"
-    [ "$(id -u)" = 0 ] && rm -rf "$WORKDIR"
-    return 0
-}
-trap cleanup EXIT
+trap 'conn_cleanup_cluster "$DIR"' EXIT
 
 conn_as_runner bash "$WORKDIR/test/cluster.sh" "$DIR" "$PORT"
 B="$WORKDIR/test/bench"
