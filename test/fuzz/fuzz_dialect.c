@@ -18,6 +18,8 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static volatile unsigned char sink;
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,11 +35,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (dialect_parse(text, &stmts, &n, &err))
 	{
-		/* touch everything the parser returned */
+		/* read everything the parser returned (ASan checks each byte) */
 		for (int i = 0; i < n; i++)
+		{
+			for (const char *c = stmts[i].name; c && *c; c++)
+				sink ^= (unsigned char) *c;
 			for (int j = 0; j < stmts[i].nprops; j++)
-				if (stmts[i].props[j].key[0] == '\x01')
-					abort();
+			{
+				const DialectProp *prop = &stmts[i].props[j];
+
+				for (const char *c = prop->key; *c; c++)
+					sink ^= (unsigned char) *c;
+				for (const char *c = prop->value; c && *c; c++)
+					sink ^= (unsigned char) *c;
+				for (int k = 0; k < prop->nitems; k++)
+					for (const char *c = prop->items[k]; *c; c++)
+						sink ^= (unsigned char) *c;
+			}
+		}
 		dialect_free(stmts, n);
 	}
 	else if (err.location < 0 || (size_t) err.location > strlen(text) ||
