@@ -262,7 +262,7 @@ ConnCatalogLockName(const char *name, LOCKMODE mode)
 
 /* Deform a catalog tuple into a ConnRow in the current memory context. */
 static ConnRow *
-row_from_tuple(Relation rel, HeapTuple tup, bool metadata_only)
+row_from_tuple(Relation rel, HeapTuple tup)
 {
 	Datum		values[Natts_pg_connection];
 	bool		nulls[Natts_pg_connection];
@@ -287,10 +287,6 @@ row_from_tuple(Relation rel, HeapTuple tup, bool metadata_only)
 	if (!nulls[Anum_pg_connection_comment - 1])
 		row->comment = TextDatumGetCString(values[Anum_pg_connection_comment - 1]);
 	row->tid = tup->t_self;
-
-	if (metadata_only)
-		return row;
-
 	if (!nulls[Anum_pg_connection_acl - 1])
 		row->acl = DatumGetAclPCopy(values[Anum_pg_connection_acl - 1]);
 	row->plain = DatumGetJsonbPCopy(values[Anum_pg_connection_plain - 1]);
@@ -366,7 +362,7 @@ fetch_row(AttrNumber attno, RegProcedure eqproc, Datum key, bool by_id, MemoryCo
 	{
 		MemoryContext old = MemoryContextSwitchTo(mcxt);
 
-		row = row_from_tuple(rel, tup, false);
+		row = row_from_tuple(rel, tup);
 		MemoryContextSwitchTo(old);
 	}
 	systable_endscan(scan);
@@ -416,21 +412,21 @@ ConnCatalogBeginScan(LOCKMODE lockmode)
 }
 
 /*
- * ConnCatalogNext
- *		Next row of a scan (palloc'd in the current memory context, which
- *		may be shorter-lived than the scan), or NULL at the end.  With
- *		metadata_only, the property and privilege columns are left NULL.
+ * ConnCatalogAllRows
+ *		Every row (palloc'd), in name order, read under lockmode (kept to the
+ *		end of the transaction).
  */
-ConnRow *
-ConnCatalogNext(ConnCatalogScan *scan, bool metadata_only)
+List *
+ConnCatalogAllRows(LOCKMODE lockmode)
 {
-	MemoryContext rowcxt = MemoryContextSwitchTo(scan->scancxt);
-	HeapTuple	tup = systable_getnext_ordered(scan->scan, ForwardScanDirection);
+	ConnCatalogScan *scan = ConnCatalogBeginScan(lockmode);
+	List	   *rows = NIL;
+	HeapTuple	tup;
 
-	MemoryContextSwitchTo(rowcxt);
-	if (!HeapTupleIsValid(tup))
-		return NULL;
-	return row_from_tuple(scan->rel, tup, metadata_only);
+	while (HeapTupleIsValid(tup = systable_getnext_ordered(scan->scan, ForwardScanDirection)))
+		rows = lappend(rows, row_from_tuple(scan->rel, tup));
+	ConnCatalogEndScan(scan);
+	return rows;
 }
 
 /*

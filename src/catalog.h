@@ -106,7 +106,7 @@ extern void ConnCatalogLockName(const char *name, LOCKMODE mode);
 extern ConnRow *ConnCatalogFetch(const char *name, MemoryContext mcxt);
 extern ConnRow *ConnCatalogFetchById(int64 id, MemoryContext mcxt);
 extern ConnCatalogScan *ConnCatalogBeginScan(LOCKMODE lockmode);
-extern ConnRow *ConnCatalogNext(ConnCatalogScan *scan, bool metadata_only);
+extern List *ConnCatalogAllRows(LOCKMODE lockmode);
 extern bool ConnCatalogNextShow(ConnCatalogScan *scan, Datum *values, bool *enabled,
 								TimestampTz *created);
 extern void ConnCatalogEndScan(ConnCatalogScan *scan);

@@ -87,6 +87,23 @@ now_ms(void)
 }
 
 /*
+ * ConnFetchExisting
+ *		The row of a connection the caller has locked; reports 42704 when it
+ *		does not exist.
+ */
+ConnRow *
+ConnFetchExisting(const char *name)
+{
+	ConnRow    *row = ConnCatalogFetch(name, CurrentMemoryContext);
+
+	if (row == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("connection \"%s\" does not exist", name)));
+	return row;
+}
+
+/*
  * ConnFetchOwned
  *		Lock a connection's name (and newname, if not NULL) for writing, read
  *		its row and check that the current user may manage it.  Reports 42704
@@ -98,11 +115,7 @@ ConnFetchOwned(const char *name, const char *newname)
 	ConnRow    *row;
 
 	ConnCatalogLockNames(name, newname);
-	row = ConnCatalogFetch(name, CurrentMemoryContext);
-	if (row == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("connection \"%s\" does not exist", name)));
+	row = ConnFetchExisting(name);
 	ConnCheckOwner(row);
 	return row;
 }
@@ -506,7 +519,6 @@ connection_drop(PG_FUNCTION_ARGS)
 Datum
 connection_rotate_key(PG_FUNCTION_ARGS)
 {
-	ConnCatalogScan *scan;
 	ConnRow    *row;
 	List	   *todo = NIL;
 	ListCell   *lc;
@@ -522,13 +534,12 @@ connection_rotate_key(PG_FUNCTION_ARGS)
 	current = ConnCurrentFingerprint();
 
 	/* ExclusiveLock: writers wait, readers go on */
-	scan = ConnCatalogBeginScan(ExclusiveLock);
-	while ((row = ConnCatalogNext(scan, false)) != NULL)
+	foreach(lc, ConnCatalogAllRows(ExclusiveLock))
 	{
+		row = lfirst(lc);
 		if (row->secrets && strcmp(row->key_fingerprint, current) != 0)
 			todo = lappend(todo, row);
 	}
-	ConnCatalogEndScan(scan);
 
 	foreach(lc, todo)
 	{

@@ -19,6 +19,7 @@
 
 extern char *ConnArgText(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern char *ConnArgName(FunctionCallInfo fcinfo, int argno);
+extern ConnRow *ConnFetchExisting(const char *name);
 extern ConnRow *ConnFetchOwned(const char *name, const char *newname);
 extern void ConnCreate(const char *name, const char *category, const char *typname,
 					   Jsonb *json, const char *comment, bool if_not_exists,

@@ -361,11 +361,7 @@ connection_for_records(const char *name)
 	ConnRow    *row;
 
 	ConnCatalogLockName(name, ShareUpdateExclusiveLock);
-	row = ConnCatalogFetch(name, CurrentMemoryContext);
-	if (row == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("connection \"%s\" does not exist", name)));
+	row = ConnFetchExisting(name);
 	ConnCheckUsage(row);
 	return row;
 }
@@ -789,9 +785,6 @@ void
 ConnDependResync(void)
 {
 	ListCell   *lc;
-	ConnCatalogScan *scan;
-	ConnRow    *row;
-	List	   *rows = NIL;
 
 	/* see the rows the statement that fired us has just loaded */
 	CommandCounterIncrement();
@@ -839,15 +832,11 @@ ConnDependResync(void)
 		}
 	}
 
-	scan = ConnCatalogBeginScan(AccessShareLock);
-	while ((row = ConnCatalogNext(scan, false)) != NULL)
-		rows = lappend(rows, row);
-	ConnCatalogEndScan(scan);
-	foreach(lc, rows)
+	foreach(lc, ConnCatalogAllRows(AccessShareLock))
 	{
+		ConnRow    *row = lfirst(lc);
 		ConnProps	props;
 
-		row = lfirst(lc);
 		ConnRowProps(row, &props, false);
 		ConnDependSyncProperties(row, &props);
 	}

@@ -229,14 +229,14 @@ connection_has_usage(PG_FUNCTION_ARGS)
 void
 ConnCheckDropRole(Oid roleid, const char *rolename)
 {
-	ConnCatalogScan *scan = ConnCatalogBeginScan(AccessShareLock);
-	ConnRow    *row;
+	ListCell   *lc;
 	StringInfoData detail;
 	int			n = 0;
 
 	initStringInfo(&detail);
-	while ((row = ConnCatalogNext(scan, false)) != NULL)
+	foreach(lc, ConnCatalogAllRows(AccessShareLock))
 	{
+		ConnRow    *row = lfirst(lc);
 		const char *what = NULL;
 
 		if (row->owner == roleid)
@@ -259,7 +259,6 @@ ConnCheckDropRole(Oid roleid, const char *rolename)
 			appendStringInfo(&detail, what, row->name);
 		}
 	}
-	ConnCatalogEndScan(scan);
 
 	if (n > MAX_REPORTED_DEPS)
 		appendStringInfo(&detail, "\nand %d other connections", n - MAX_REPORTED_DEPS);
@@ -270,20 +269,6 @@ ConnCheckDropRole(Oid roleid, const char *rolename)
 						rolename),
 				 errdetail_internal("%s", detail.data),
 				 errhint("Use REASSIGN OWNED or DROP OWNED, or connection.alter() and connection.revoke_usage().")));
-}
-
-/* All rows, read under ExclusiveLock (writers wait, readers go on). */
-static List *
-all_rows_for_update(void)
-{
-	ConnCatalogScan *scan = ConnCatalogBeginScan(ExclusiveLock);
-	ConnRow    *row;
-	List	   *rows = NIL;
-
-	while ((row = ConnCatalogNext(scan, false)) != NULL)
-		rows = lappend(rows, row);
-	ConnCatalogEndScan(scan);
-	return rows;
 }
 
 /*
@@ -297,7 +282,7 @@ ConnReassignOwned(List *roleids, Oid newowner)
 	ListCell   *lc;
 	bool		changed = false;
 
-	foreach(lc, all_rows_for_update())
+	foreach(lc, ConnCatalogAllRows(ExclusiveLock))
 	{
 		ConnRow    *row = lfirst(lc);
 
@@ -323,7 +308,7 @@ ConnDropOwned(List *roleids, bool cascade)
 	ListCell   *lc;
 	bool		changed = false;
 
-	foreach(lc, all_rows_for_update())
+	foreach(lc, ConnCatalogAllRows(ExclusiveLock))
 	{
 		ConnRow    *row = lfirst(lc);
 		ListCell   *rc;

@@ -46,6 +46,8 @@ tps() {
         sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# median of a blank-separated list of numbers
+median_of() { echo "$1" | tr ' ' '\n' | grep . | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
 fmt() { awk -v a="$1" 'BEGIN { printf "%.0f", a }'; }
 
@@ -71,7 +73,7 @@ for n in "$SMALL" "$LARGE"; do
             done
         done
         for s in credentials floor pgcrypto select1; do
-            R[$n,$c,$s]=$(echo "${R[$n,$c,$s]}" | tr ' ' '\n' | grep . | median)
+            R[$n,$c,$s]=$(median_of "${R[$n,$c,$s]}")
         done
         cred=${R[$n,$c,credentials]} floor=${R[$n,$c,floor]} pgc=${R[$n,$c,pgcrypto]}
         row "credentials(), $n connections, $c client(s)" "$(fmt "$cred") tps" \
@@ -89,8 +91,8 @@ for r in $(seq "$REPS"); do
     cold_c+="$(tps "bench_$SMALL" credentials.sql 1 -C) "
     cold_p+="$(tps "bench_$SMALL" pgcrypto.sql 1 -C) "
 done
-cold_c=$(echo "$cold_c" | tr ' ' '\n' | grep . | median)
-cold_p=$(echo "$cold_p" | tr ' ' '\n' | grep . | median)
+cold_c=$(median_of "${cold_c}")
+cold_p=$(median_of "${cold_p}")
 row "cold credentials() (new backend per call)" "$(fmt "$cold_c") tps" \
     "$(fmt "$cold_p") tps (pgcrypto)" "$(ratio "$cold_c" "$cold_p")" "target: time within 2x, i.e. ratio >= 0.50x"
 
@@ -125,8 +127,8 @@ for r in $(seq "$REPS"); do
     w_c+="${line% *} "
     w_f+="${line#* } "
 done
-w_c=$(echo "$w_c" | tr ' ' '\n' | grep . | median)
-w_f=$(echo "$w_f" | tr ' ' '\n' | grep . | median)
+w_c=$(median_of "${w_c}")
+w_f=$(median_of "${w_f}")
 row "warm credentials(), $LARGE cached, 200k calls" "$(fmt "$w_c") ms" "$(fmt "$w_f") ms (indexed lookup)" \
     "$(ratio "$w_f" "$w_c")" "speed ratio in one backend, cache_size = $((LARGE + 1000))"
 
@@ -139,8 +141,8 @@ for r in $(seq "$REPS"); do
     s_c+="$(tps "bench_$LARGE" show.sql 1) "
     s_f+="$(tps "bench_$LARGE" show_floor.sql 1) "
 done
-s_c=$(echo "$s_c" | tr ' ' '\n' | grep . | median)
-s_f=$(echo "$s_f" | tr ' ' '\n' | grep . | median)
+s_c=$(median_of "${s_c}")
+s_f=$(median_of "${s_f}")
 row "show() of $LARGE connections" "$(awk -v t="$s_c" 'BEGIN { printf "%.1f ms", 1000 / t }')" \
     "$(awk -v t="$s_f" 'BEGIN { printf "%.1f ms", 1000 / t }') (ORDER BY name)" "$(ratio "$s_f" "$s_c")" \
     "time ratio; target <= 1.5x"
