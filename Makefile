@@ -16,7 +16,8 @@ OBJS = \
 	src/redact.o \
 	src/commands.o \
 	src/describe.o \
-	src/credentials.o
+	src/credentials.o \
+	src/sign.o
 PGFILEDESC = "connection - named CONNECTION objects with encrypted credentials"
 
 EXTENSION = connection
@@ -49,7 +50,7 @@ override CPPFLAGS := -I$(srcdir)/src $(CPPFLAGS)
 # Tests against temporary instances, with the binaries found in PATH
 # (test/run.sh sets everything up; see README.md).
 # ---------------------------------------------------------------------------
-.PHONY: test-regress test-isolation test-tap test-dialect test-fuzz test-all
+.PHONY: test-regress test-isolation test-tap test-dialect test-sign test-fuzz test-all
 
 $(TEMP_CONFIG):
 	@mkdir -p tmp_conf && chmod 700 tmp_conf
@@ -77,6 +78,15 @@ test-dialect:
 		test/dialect/test_dialect.c src/dialect.c
 	tmp_fuzz/test_dialect
 
+# The request signers on their own, against the providers' published
+# examples: a frontend build against PostgreSQL's libpgcommon.
+test-sign:
+	@mkdir -p tmp_fuzz
+	$(CC) -Wall -Wextra -g -DFRONTEND -I$(srcdir)/src -I$(includedir_server) -I$(includedir_internal) \
+		-o tmp_fuzz/test_sign test/sign/test_sign.c src/sign.c \
+		-L$(pkglibdir) -lpgcommon -lpgport -lssl -lcrypto -lm
+	tmp_fuzz/test_sign
+
 test-fuzz:
 	@mkdir -p tmp_fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -86,4 +96,4 @@ test-fuzz:
 		-print_final_stats=1 tmp_fuzz/corpus > tmp_fuzz/fuzz.log 2>&1; \
 		status=$$?; tail -n 6 tmp_fuzz/fuzz.log; exit $$status
 
-test-all: test-dialect test-fuzz test-regress test-isolation test-tap
+test-all: test-dialect test-sign test-fuzz test-regress test-isolation test-tap

@@ -1,0 +1,409 @@
+/*-------------------------------------------------------------------------
+ *
+ * sign.c
+ *	  Request signing for the cloud providers.
+ *
+ * - AWS Signature Version 4: the signing key derived from the secret, the
+ *   date, the region and the service; used for STS AssumeRole (header
+ *   signing, built by sts.c) and S3 query presigning.
+ * - Alibaba Cloud: the RPC signature (HMAC-SHA1 of the canonicalized query,
+ *   base64), used for STS AssumeRole; OSS URL signatures (HMAC-SHA1 of the
+ *   verb, the expiry and the canonicalized resource).
+ * - Tencent Cloud: TC3-HMAC-SHA256, used for STS AssumeRole; COS request
+ *   signatures (q-sign-algorithm=sha1) for presigned URLs.
+ *
+ * The digests, HMACs and base64 come from PostgreSQL's common code (which
+ * uses OpenSSL when the server was built with it).  Nothing here reports
+ * an error but a failure of that code, which is out of memory in practice.
+ * Everything is a pure function of its arguments: no clock, no randomness,
+ * so the unit test (test/sign) checks it against the providers' published
+ * examples.
+ *
+ * IDENTIFICATION
+ *	  src/sign.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifdef FRONTEND
+#include "postgres_fe.h"
+#else
+#include "postgres.h"
+#endif
+
+#include "common/base64.h"
+#include "common/hmac.h"
+#include "common/sha1.h"
+#include "common/sha2.h"
+
+#include "sign.h"
+
+#ifdef FRONTEND
+#define sign_failed(what) \
+	do { fprintf(stderr, "could not compute %s\n", (what)); exit(1); } while (0)
+#else
+#define sign_failed(what) \
+	elog(ERROR, "could not compute %s", (what))
+#endif
+
+static void
+hex_encode_lower(const uint8 *bin, int len, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < len; i++)
+	{
+		hex[2 * i] = digits[bin[i] >> 4];
+		hex[2 * i + 1] = digits[bin[i] & 0xF];
+	}
+	hex[2 * len] = '\0';
+}
+
+static void
+digest(pg_cryptohash_type type, const char *data, size_t len, uint8 *out, size_t outlen)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(type);
+
+	if (ctx == NULL ||
+		pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(ctx, out, outlen) < 0)
+		sign_failed("a digest");
+	pg_cryptohash_free(ctx);
+}
+
+static void
+hmac(pg_cryptohash_type type, const uint8 *key, size_t keylen,
+	 const char *data, uint8 *out, size_t outlen)
+{
+	pg_hmac_ctx *ctx = pg_hmac_create(type);
+
+	if (ctx == NULL ||
+		pg_hmac_init(ctx, key, keylen) < 0 ||
+		pg_hmac_update(ctx, (const uint8 *) data, strlen(data)) < 0 ||
+		pg_hmac_final(ctx, out, outlen) < 0)
+		sign_failed("an HMAC");
+	pg_hmac_free(ctx);
+}
+
+static void
+hmac_sha256(const uint8 *key, size_t keylen, const char *data, uint8 *out)
+{
+	hmac(PG_SHA256, key, keylen, data, out, PG_SHA256_DIGEST_LENGTH);
+}
+
+static char *
+base64(const uint8 *data, int len)
+{
+	char	   *out = palloc(pg_b64_enc_len(len) + 1);
+	int			n = pg_b64_encode((const char *) data, len, out, pg_b64_enc_len(len));
+
+	if (n < 0)
+		sign_failed("base64");
+	out[n] = '\0';
+	return out;
+}
+
+/* Hex of the SHA-256 of data; hex holds CONN_SHA256_HEX_SIZE bytes. */
+void
+ConnSha256Hex(const char *data, size_t len, char *hex)
+{
+	uint8		d[PG_SHA256_DIGEST_LENGTH];
+
+	digest(PG_SHA256, data, len, d, sizeof(d));
+	hex_encode_lower(d, sizeof(d), hex);
+}
+
+/*
+ * Percent-encoding of RFC 3986, which all three providers sign: every byte
+ * but the unreserved A-Z a-z 0-9 - _ . ~ becomes %XY (upper case), a space
+ * %20; with keep_slash, '/' is kept too (object paths).
+ */
+void
+ConnUriEncode(StringInfo buf, const char *s, bool keep_slash)
+{
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
+			*p == '~' || (keep_slash && *p == '/'))
+			appendStringInfoChar(buf, (char) *p);
+		else
+			appendStringInfo(buf, "%%%02X", *p);
+	}
+}
+
+static int
+param_cmp(const void *a, const void *b)
+{
+	return strcmp(((const ConnParam *) a)->name, ((const ConnParam *) b)->name);
+}
+
+/*
+ * The canonical query string: parameters sorted by name (names are ASCII
+ * and need no encoding, so that is also the order of the encoded names),
+ * name=value encoded and joined by '&'.  Sorts params in place.
+ */
+char *
+ConnCanonicalQuery(ConnParam *params, int nparams)
+{
+	StringInfoData buf;
+
+	qsort(params, nparams, sizeof(ConnParam), param_cmp);
+	initStringInfo(&buf);
+	for (int i = 0; i < nparams; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&buf, '&');
+		ConnUriEncode(&buf, params[i].name, false);
+		appendStringInfoChar(&buf, '=');
+		ConnUriEncode(&buf, params[i].value, false);
+	}
+	return buf.data;
+}
+
+/* ---------------------------------------------------------------------
+ * AWS Signature Version 4
+ * ---------------------------------------------------------------------
+ */
+
+/* The credential scope: date/region/service/aws4_request. */
+char *
+ConnSigV4Scope(const ConnSigV4 *key)
+{
+	return psprintf("%.8s/%s/%s/aws4_request", key->amz_date, key->region, key->service);
+}
+
+/*
+ * The hex signature of a canonical request: HMAC-SHA256 of the string to
+ * sign with the key derived from the secret, date, region and service.
+ */
+char *
+ConnSigV4Signature(const ConnSigV4 *key, const char *canonical_request)
+{
+	char		request_hash[CONN_SHA256_HEX_SIZE];
+	char	   *scope = ConnSigV4Scope(key);
+	char	   *kstart = psprintf("AWS4%s", key->secret_key);
+	char		date[9];
+	char	   *string_to_sign;
+	uint8		k[PG_SHA256_DIGEST_LENGTH];
+	uint8		sig[PG_SHA256_DIGEST_LENGTH];
+	char	   *hex = palloc(2 * PG_SHA256_DIGEST_LENGTH + 1);
+
+	ConnSha256Hex(canonical_request, strlen(canonical_request), request_hash);
+	string_to_sign = psprintf("AWS4-HMAC-SHA256\n%s\n%s\n%s", key->amz_date, scope, request_hash);
+
+	memcpy(date, key->amz_date, 8);
+	date[8] = '\0';
+	hmac_sha256((const uint8 *) kstart, strlen(kstart), date, k);
+	hmac_sha256(k, sizeof(k), key->region, k);
+	hmac_sha256(k, sizeof(k), key->service, k);
+	hmac_sha256(k, sizeof(k), "aws4_request", k);
+	hmac_sha256(k, sizeof(k), string_to_sign, sig);
+	hex_encode_lower(sig, sizeof(sig), hex);
+
+	explicit_bzero(kstart, strlen(kstart));
+	explicit_bzero(k, sizeof(k));
+	pfree(kstart);
+	pfree(string_to_sign);
+	pfree(scope);
+	return hex;
+}
+
+/*
+ * A presigned S3 URL (query-string authentication, only the host header
+ * signed, payload unsigned).  path is the object's path, not encoded.
+ */
+char *
+ConnS3PresignUrl(const ConnSigV4 *key, const char *token, const char *method,
+				 const char *scheme, const char *host, const char *path, int expires)
+{
+	ConnParam	params[6];
+	int			n = 0;
+	char		expires_str[16];
+	StringInfoData uri;
+	char	   *query;
+	char	   *canonical;
+	char	   *signature;
+
+	snprintf(expires_str, sizeof(expires_str), "%d", expires);
+	params[n++] = (ConnParam) {"X-Amz-Algorithm", "AWS4-HMAC-SHA256"};
+	params[n++] = (ConnParam) {"X-Amz-Credential",
+	psprintf("%s/%s", key->access_key, ConnSigV4Scope(key))};
+	params[n++] = (ConnParam) {"X-Amz-Date", key->amz_date};
+	params[n++] = (ConnParam) {"X-Amz-Expires", expires_str};
+	if (token)
+		params[n++] = (ConnParam) {"X-Amz-Security-Token", token};
+	params[n++] = (ConnParam) {"X-Amz-SignedHeaders", "host"};
+	query = ConnCanonicalQuery(params, n);
+
+	initStringInfo(&uri);
+	ConnUriEncode(&uri, path, true);
+	canonical = psprintf("%s\n%s\n%s\nhost:%s\n\nhost\nUNSIGNED-PAYLOAD",
+						 method, uri.data, query, host);
+	signature = ConnSigV4Signature(key, canonical);
+	return psprintf("%s://%s%s?%s&X-Amz-Signature=%s", scheme, host, uri.data, query, signature);
+}
+
+/* ---------------------------------------------------------------------
+ * Alibaba Cloud
+ * ---------------------------------------------------------------------
+ */
+
+static char *
+hmac_sha1_base64(const char *key, const char *data)
+{
+	uint8		sig[SHA1_DIGEST_LENGTH];
+
+	hmac(PG_SHA1, (const uint8 *) key, strlen(key), data, sig, sizeof(sig));
+	return base64(sig, sizeof(sig));
+}
+
+/*
+ * The RPC signature (SignatureMethod HMAC-SHA1, SignatureVersion 1.0):
+ * base64 of HMAC-SHA1 keyed by secret + "&" over
+ * method & encode("/") & encode(canonical query).
+ */
+char *
+ConnAliyunRpcSignature(const char *secret, const char *method, const char *canonical_query)
+{
+	StringInfoData sts;
+	char	   *key = psprintf("%s&", secret);
+	char	   *result;
+
+	initStringInfo(&sts);
+	appendStringInfo(&sts, "%s&%%2F&", method);
+	ConnUriEncode(&sts, canonical_query, false);
+	result = hmac_sha1_base64(key, sts.data);
+	explicit_bzero(key, strlen(key));
+	pfree(key);
+	pfree(sts.data);
+	return result;
+}
+
+/*
+ * A presigned OSS URL (signature version 1): HMAC-SHA1 over
+ * "VERB\n\n\nExpires\n/bucket/key[?security-token=...]", base64.
+ */
+char *
+ConnOssPresignUrl(const char *access_id, const char *secret, const char *token,
+				  const char *method, const char *scheme, const char *host,
+				  const char *bucket, const char *key, long expires_at, bool path_style)
+{
+	char	   *resource = token ? psprintf("/%s/%s?security-token=%s", bucket, key, token)
+		: psprintf("/%s/%s", bucket, key);
+	char	   *to_sign = psprintf("%s\n\n\n%ld\n%s", method, expires_at, resource);
+	char	   *signature = hmac_sha1_base64(secret, to_sign);
+	StringInfoData url;
+
+	initStringInfo(&url);
+	if (path_style)
+		appendStringInfo(&url, "%s://%s/%s/", scheme, host, bucket);
+	else
+		appendStringInfo(&url, "%s://%s.%s/", scheme, bucket, host);
+	ConnUriEncode(&url, key, true);
+	appendStringInfoString(&url, "?OSSAccessKeyId=");
+	ConnUriEncode(&url, access_id, false);
+	appendStringInfo(&url, "&Expires=%ld&Signature=", expires_at);
+	ConnUriEncode(&url, signature, false);
+	if (token)
+	{
+		appendStringInfoString(&url, "&security-token=");
+		ConnUriEncode(&url, token, false);
+	}
+	return url.data;
+}
+
+/* ---------------------------------------------------------------------
+ * Tencent Cloud
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * TC3-HMAC-SHA256: the hex signature of a canonical request, with the key
+ * derived from "TC3" + secret, the date (YYYY-MM-DD) and the service.
+ */
+char *
+ConnTc3Signature(const char *secret_key, const char *service, const char *date,
+				 const char *timestamp, const char *canonical_request)
+{
+	char		request_hash[CONN_SHA256_HEX_SIZE];
+	char	   *kstart = psprintf("TC3%s", secret_key);
+	char	   *string_to_sign;
+	uint8		k[PG_SHA256_DIGEST_LENGTH];
+	uint8		sig[PG_SHA256_DIGEST_LENGTH];
+	char	   *hex = palloc(2 * PG_SHA256_DIGEST_LENGTH + 1);
+
+	ConnSha256Hex(canonical_request, strlen(canonical_request), request_hash);
+	string_to_sign = psprintf("TC3-HMAC-SHA256\n%s\n%s/%s/tc3_request\n%s",
+							  timestamp, date, service, request_hash);
+	hmac_sha256((const uint8 *) kstart, strlen(kstart), date, k);
+	hmac_sha256(k, sizeof(k), service, k);
+	hmac_sha256(k, sizeof(k), "tc3_request", k);
+	hmac_sha256(k, sizeof(k), string_to_sign, sig);
+	hex_encode_lower(sig, sizeof(sig), hex);
+
+	explicit_bzero(kstart, strlen(kstart));
+	explicit_bzero(k, sizeof(k));
+	pfree(kstart);
+	pfree(string_to_sign);
+	return hex;
+}
+
+static char *
+hmac_sha1_hex(const char *key, const char *data)
+{
+	uint8		sig[SHA1_DIGEST_LENGTH];
+	char	   *hex = palloc(2 * SHA1_DIGEST_LENGTH + 1);
+
+	hmac(PG_SHA1, (const uint8 *) key, strlen(key), data, sig, sizeof(sig));
+	hex_encode_lower(sig, sizeof(sig), hex);
+	return hex;
+}
+
+/*
+ * A presigned COS URL: the q-sign-algorithm=sha1 signature over the
+ * method, the path and the host header, valid from start to end (Unix
+ * times).  path is the object's path, not encoded.
+ */
+char *
+ConnCosPresignUrl(const char *secret_id, const char *secret_key, const char *token,
+				  const char *method, const char *scheme, const char *host,
+				  const char *path, long start, long end)
+{
+	char	   *key_time = psprintf("%ld;%ld", start, end);
+	char	   *sign_key = hmac_sha1_hex(secret_key, key_time);
+	StringInfoData http;
+	StringInfoData url;
+	uint8		d[SHA1_DIGEST_LENGTH];
+	char		http_hash[2 * SHA1_DIGEST_LENGTH + 1];
+	char	   *signature;
+
+	initStringInfo(&http);
+	for (const char *m = method; *m; m++)
+		appendStringInfoChar(&http, pg_ascii_tolower((unsigned char) *m));
+	appendStringInfo(&http, "\n%s\n\nhost=", path);
+	ConnUriEncode(&http, host, false);
+	appendStringInfoChar(&http, '\n');
+	digest(PG_SHA1, http.data, http.len, d, sizeof(d));
+	hex_encode_lower(d, sizeof(d), http_hash);
+	signature = hmac_sha1_hex(sign_key,
+							  psprintf("sha1\n%s\n%s\n", key_time, http_hash));
+
+	initStringInfo(&url);
+	appendStringInfo(&url, "%s://%s", scheme, host);
+	ConnUriEncode(&url, path, true);
+	appendStringInfoString(&url, "?q-sign-algorithm=sha1&q-ak=");
+	ConnUriEncode(&url, secret_id, false);
+	appendStringInfoString(&url, "&q-sign-time=");
+	ConnUriEncode(&url, key_time, false);
+	appendStringInfoString(&url, "&q-key-time=");
+	ConnUriEncode(&url, key_time, false);
+	appendStringInfo(&url, "&q-header-list=host&q-url-param-list=&q-signature=%s", signature);
+	if (token)
+	{
+		appendStringInfoString(&url, "&x-cos-security-token=");
+		ConnUriEncode(&url, token, false);
+	}
+	explicit_bzero(sign_key, strlen(sign_key));
+	return url.data;
+}
