@@ -17,14 +17,17 @@ OBJS = \
 	src/commands.o \
 	src/describe.o \
 	src/credentials.o \
-	src/sign.o
+	src/sign.o \
+	src/http.o \
+	src/sts.o \
+	src/presign.o
 PGFILEDESC = "connection - named CONNECTION objects with encrypted credentials"
 
 EXTENSION = connection
 DATA = connection--1.0.sql
 
 # pg_regress suites (sql/, expected/), in order
-REGRESS = setup types create show desc alter drop credentials privileges dependencies execute badinput
+REGRESS = setup types create show desc alter drop credentials sts privileges dependencies execute badinput
 
 # isolation specs live under test/isolation
 ISOLATION = create_race dependency_race
@@ -36,6 +39,9 @@ PROVE_TESTS = test/t/*.pl
 PROVE_FLAGS = --timer
 
 EXTRA_CLEAN = tmp_conf output_iso tmp_fuzz
+
+# STS calls go through libcurl
+SHLIB_LINK = -lcurl
 
 # Temp instances of the tests get a freshly generated key.
 TEMP_CONFIG = $(CURDIR)/tmp_conf/test.conf

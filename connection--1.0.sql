@@ -174,7 +174,7 @@ AS 'MODULE_PATHNAME', 'connection_credentials'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION connection.credentials(text) IS
-'all properties of an enabled connection, decrypted (owner, USAGE holders, superusers)';
+'all properties of an enabled connection, decrypted; for a role-based connection, its settings and temporary credentials from the provider''s AssumeRole (owner, USAGE holders, superusers)';
 
 CREATE FUNCTION connection.property(name text, property text)
 RETURNS text
@@ -183,6 +183,15 @@ LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION connection.property(text, text) IS
 'one property of an enabled connection, decrypted; NULL when it is not set (owner, USAGE holders, superusers)';
+
+CREATE FUNCTION connection.presign(name text, method text, object_path text,
+                                   expires_in interval DEFAULT '15 minutes')
+RETURNS text
+AS 'MODULE_PATHNAME', 'connection_presign'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.presign(text, text, text, interval) IS
+'a presigned URL for method (GET, PUT, HEAD, DELETE) on the object bucket/key of an S3, OSS or COS connection, valid for expires_in (at most 7 days) (owner, USAGE holders, superusers)';
 
 CREATE FUNCTION connection.rotate_key()
 RETURNS bigint

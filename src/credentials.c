@@ -2,7 +2,8 @@
  *
  * credentials.c
  *	  SQL entry points that hand out decrypted properties: credentials()
- *	  and property().
+ *	  and property().  credentials() of a role-based connection hands out
+ *	  temporary credentials from STS instead (sts.c).
  *
  * This is the hot path.  The row and, after the first call, its decrypted
  * properties come from the backend cache (cache.c), so a warm call neither
@@ -25,10 +26,12 @@
 
 #include "cache.h"
 #include "commands.h"
+#include "credentials.h"
 #include "crypto.h"
 #include "guc.h"
 #include "privileges.h"
 #include "registry.h"
+#include "sts.h"
 
 PG_FUNCTION_INFO_V1(connection_credentials);
 PG_FUNCTION_INFO_V1(connection_property);
@@ -38,8 +41,8 @@ PG_FUNCTION_INFO_V1(connection_property);
  * reports 42704 if it does not exist, 42501 without the right, 55000 when
  * it is disabled.
  */
-static const ConnRow *
-usable_row(const char *name)
+const ConnRow *
+ConnUsableRow(const char *name)
 {
 	const ConnRow *row = ConnCacheGet(name);
 
@@ -57,8 +60,8 @@ usable_row(const char *name)
  * who, which connection, through which function.  Never a value, and no
  * STATEMENT or CONTEXT line.  Writes nothing, so it works on a standby.
  */
-static void
-log_usage(const char *name, const char *function)
+void
+ConnLogUsage(const char *name, const char *function)
 {
 	if (!conn_log_usage)
 		return;
@@ -74,8 +77,8 @@ log_usage(const char *name, const char *function)
  * returns, palloc'd in the caller's context: from the cache when it has
  * them, else decrypted (in a short-lived context, zeroed) and kept there.
  */
-static Jsonb *
-decrypted_props(const ConnRow *row)
+Jsonb *
+ConnDecryptedProps(const ConnRow *row)
 {
 	const Jsonb *cached = ConnCacheDecrypted(row);
 	MemoryContext cxt;
@@ -108,18 +111,30 @@ decrypted_props(const ConnRow *row)
 	return result;
 }
 
+/* Does the row assume a role (ROLE_ARN set)? */
+bool
+ConnRowRoleMode(const ConnRow *row)
+{
+	return getKeyJsonValueFromContainer(&row->plain->root, "ROLE_ARN", 8, NULL) != NULL;
+}
+
 /*
  * connection.credentials(name)
- *		All properties, decrypted, as one jsonb object.
+ *		All properties, decrypted, as one jsonb object; for a role-based
+ *		connection, its plain properties and temporary credentials.
  */
 Datum
 connection_credentials(PG_FUNCTION_ARGS)
 {
 	char	   *name = ConnArgName(fcinfo, 0);
-	const ConnRow *row = usable_row(name);
-	Jsonb	   *result = decrypted_props(row);
+	const ConnRow *row = ConnUsableRow(name);
+	Jsonb	   *result;
 
-	log_usage(name, "connection.credentials()");
+	if (ConnRowRoleMode(row))
+		result = ConnStsCredentials(row);
+	else
+		result = ConnDecryptedProps(row);
+	ConnLogUsage(name, "connection.credentials()");
 	PG_RETURN_JSONB_P(result);
 }
 
@@ -133,7 +148,7 @@ connection_property(PG_FUNCTION_ARGS)
 {
 	char	   *name = ConnArgName(fcinfo, 0);
 	char	   *propname = ConnArgText(fcinfo, 1, "property name");
-	const ConnRow *row = usable_row(name);
+	const ConnRow *row = ConnUsableRow(name);
 	int			idx = ConnLookupProp(row->type, propname, false);
 	const ConnPropDef *def = &row->type->props[idx];
 	Jsonb	   *all;
@@ -150,14 +165,14 @@ connection_property(PG_FUNCTION_ARGS)
 		PG_RETURN_TEXT_P(cstring_to_text(ConnPropDisplay(def, props.values[idx])));
 	}
 
-	all = decrypted_props(row);
+	all = ConnDecryptedProps(row);
 	v = getKeyJsonValueFromContainer(&all->root, def->name, strlen(def->name), NULL);
 	if (v == NULL || v->type != jbvString)
 	{
 		explicit_bzero(VARDATA(all), VARSIZE(all) - VARHDRSZ);
 		PG_RETURN_NULL();
 	}
-	log_usage(name, psprintf("connection.property() of %s", def->name));
+	ConnLogUsage(name, psprintf("connection.property() of %s", def->name));
 	result = cstring_to_text_with_len(v->val.string.val, v->val.string.len);
 	explicit_bzero(VARDATA(all), VARSIZE(all) - VARHDRSZ);
 	PG_RETURN_TEXT_P(result);

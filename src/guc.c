@@ -21,9 +21,11 @@
 #include "cache.h"
 #include "crypto.h"
 #include "guc.h"
+#include "http.h"
+#include "registry.h"
+#include "sts.h"
 
 bool		conn_log_usage = false;
-#include "registry.h"
 
 static const struct config_enum_entry cloud_provider_options[] = {
 	{"none", CONN_CLOUD_NONE, false},
@@ -89,6 +91,24 @@ ConnDefineGucs(void)
 							PGC_SUSET,
 							0,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("connection.sts_timeout",
+							"Time limit of one STS AssumeRole call.",
+							"Connecting, sending and receiving together.",
+							&conn_sts_timeout,
+							5000, 100, 600000,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("connection.sts_source_connection",
+							   "Connection whose access keys sign AssumeRole calls by default.",
+							   "Used by role-based connections without a SOURCE_CONNECTION property.",
+							   &conn_sts_source_connection,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("connection");
 }

@@ -813,8 +813,8 @@ ConnParseProps(ConnProps *props, Jsonb *json)
 }
 
 /* Value of the named property, or NULL. */
-static const char *
-prop_value(const ConnProps *props, const char *name)
+const char *
+ConnPropValue(const ConnProps *props, const char *name)
 {
 	int			idx = ConnLookupProp(props->type, name, true);
 
@@ -824,7 +824,7 @@ prop_value(const ConnProps *props, const char *name)
 bool
 ConnPropsRoleMode(const ConnProps *props)
 {
-	return prop_value(props, "ROLE_ARN") != NULL;
+	return ConnPropValue(props, "ROLE_ARN") != NULL;
 }
 
 /*
@@ -839,7 +839,7 @@ ConnPropsCloud(const ConnProps *props)
 
 	if (props->type->cloud != CONN_CLOUD_BY_PROVIDER)
 		return props->type->cloud;
-	provider = prop_value(props, "PROVIDER");
+	provider = ConnPropValue(props, "PROVIDER");
 	if (provider == NULL)
 		return CONN_CLOUD_NONE;
 	if (strcmp(provider, "aliyun") == 0)
@@ -933,10 +933,10 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 {
 	const ConnTypeDef *type = props->type;
 	bool		role = ConnPropsRoleMode(props);
-	const char *protocol = prop_value(props, "SECURITY_PROTOCOL");
+	const char *protocol = ConnPropValue(props, "SECURITY_PROTOCOL");
 	bool		sasl = protocol && strncmp(protocol, "SASL_", 5) == 0;
-	bool		principal = prop_value(props, "KERBEROS_PRINCIPAL") != NULL;
-	const char *provider = prop_value(props, "PROVIDER");
+	bool		principal = ConnPropValue(props, "KERBEROS_PRINCIPAL") != NULL;
+	const char *provider = ConnPropValue(props, "PROVIDER");
 	ConnCloud	cloud = ConnPropsCloud(props);
 
 	if (type->has_auth_modes)

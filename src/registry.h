@@ -111,6 +111,7 @@ extern void ConnValidateProps(ConnProps *props, const char *connname,
 							  bool check_cloud);
 extern ConnCloud ConnPropsCloud(const ConnProps *props);
 extern bool ConnPropsRoleMode(const ConnProps *props);
+extern const char *ConnPropValue(const ConnProps *props, const char *name);
 extern const char *ConnCloudName(ConnCloud cloud);
 extern char *ConnMaskValue(const char *value);
 extern const char *ConnRequirementName(ConnRequirement req);

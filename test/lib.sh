@@ -15,7 +15,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
-APT_PACKAGES="make gcc libc6-dev clang libclang-rt-14-dev perl libipc-run-perl postgresql-$PG_MAJOR postgresql-contrib postgresql-server-dev-$PG_MAJOR"
+APT_PACKAGES="make gcc libc6-dev clang libclang-rt-14-dev perl libipc-run-perl postgresql-$PG_MAJOR postgresql-contrib postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev libssl-dev python3"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
