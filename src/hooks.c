@@ -75,7 +75,8 @@ static char *redacted_statement = NULL;
 /* source files of the extension: their messages never contain values */
 static const char *const own_files[] = {
 	"cache.c", "commands.c", "credentials.c", "crypto.c", "depend.c", "describe.c",
-	"execute.c", "hooks.c", "privileges.c", "redact.c", "registry.c", NULL
+	"execute.c", "hooks.c", "http.c", "presign.c", "privileges.c", "redact.c", "registry.c",
+	"sign.c", "sts.c", NULL
 };
 
 #define SHOW_CONNECTIONS_QUERY "SELECT * FROM connection.show()"

@@ -23,8 +23,10 @@ Modes: ok, deny (403, AccessDenied), error500, slow (answers after "slow"
 seconds), garbage (200, not XML/JSON), truncated (200, half an answer),
 expired (credentials that expired an hour ago).
 
-Also: emulator.py verify-cos URL SECRET_ID SECRET_KEY checks a COS presigned URL
-offline (exit 0 when the signature is right).
+Also, as commands: emulator.py verify-cos URL SECRET_ID SECRET_KEY checks a
+COS presigned URL offline (exit 0 when the signature is right); emulator.py
+trust BASE_URL ROLE_ARN EXTERNAL_ID registers a role's trust; emulator.py
+fetch URL prints the status and body of a GET (the demo uses these two).
 """
 
 import argparse
@@ -38,7 +40,9 @@ import secrets
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STATE = {
@@ -388,6 +392,21 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "trust":
+        # emulator.py trust BASE_URL ROLE_ARN EXTERNAL_ID: the role's trust policy
+        req = urllib.request.Request(sys.argv[2] + "/_control", method="POST",
+                                     data=json.dumps({"roles": {sys.argv[3]: sys.argv[4]}}).encode())
+        urllib.request.urlopen(req).read()
+        print("role %s now trusts external id %s" % (sys.argv[3], sys.argv[4]))
+        return
+    if len(sys.argv) == 3 and sys.argv[1] == "fetch":
+        # emulator.py fetch URL: GET it, print the status and the body
+        try:
+            with urllib.request.urlopen(sys.argv[2]) as r:
+                print(r.status, r.read().decode().strip())
+        except urllib.error.HTTPError as e:
+            print(e.code, e.read().decode().strip())
+        return
     if len(sys.argv) == 5 and sys.argv[1] == "verify-cos":
         ok = verify_cos(sys.argv[2], sys.argv[3], sys.argv[4])
         print("COS signature ok" if ok else "COS signature WRONG")

@@ -1,0 +1,37 @@
+-- STS: a role-based connection holds no secret.  Its credentials() assumes
+-- the role through the provider's STS, signed with the keys of a source
+-- connection.  Here test/sts/emulator.py stands in for AWS STS and S3 (this
+-- machine has no route to them); it checks every signature itself.
+\getenv emu STS_EMULATOR
+SELECT connection.create('lake_keys', 'STORAGE', 'S3',
+    json_build_object('ACCESS_KEY', 'AKIADEMOSOURCE', 'SECRET_KEY', 'demo/source/secret',
+                      'REGION', 'us-east-1', 'ENDPOINT', :'emu')::jsonb);
+SELECT connection.create('partner_bucket', 'STORAGE', 'S3',
+    json_build_object('ROLE_ARN', 'arn:aws:iam::210987654321:role/lake-reader',
+                      'REGION', 'us-east-1', 'ENDPOINT', :'emu', 'STS_ENDPOINT', :'emu',
+                      'SOURCE_CONNECTION', 'lake_keys')::jsonb);
+SELECT * FROM connection.desc('partner_bucket');
+
+-- Until the role trusts this connection's EXTERNAL_ID, STS says no.
+\set ON_ERROR_STOP 0
+SELECT connection.credentials('partner_bucket');
+\set ON_ERROR_STOP 1
+
+-- The partner puts the EXTERNAL_ID in the role's trust policy ...
+SELECT info_value AS external_id FROM connection.desc('partner_bucket')
+ WHERE info_name = 'EXTERNAL_ID' \gset
+\setenv EXTERNAL_ID :external_id
+\! python3 "$STS_EMULATOR_PY" trust "$STS_EMULATOR" arn:aws:iam::210987654321:role/lake-reader "$EXTERNAL_ID"
+
+-- ... and now credentials() returns temporary credentials (secrets cut
+-- short here), cached in this backend until shortly before they expire.
+SELECT key, CASE WHEN key IN ('SECRET', 'SECRET_KEY', 'SECURITY_TOKEN')
+                 THEN left(value, 6) || '...' ELSE value END AS value
+  FROM jsonb_each_text(connection.credentials('partner_bucket')) ORDER BY key;
+
+-- A presigned URL for one object, signed with those credentials; the
+-- object store accepts it.
+SELECT connection.presign('partner_bucket', 'GET', 'partner-data/2026/part-0.parquet', '10 minutes') AS url \gset
+\echo :url
+\setenv URL :url
+\! python3 "$STS_EMULATOR_PY" fetch "$URL"
