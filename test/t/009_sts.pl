@@ -33,7 +33,7 @@ my $emu = IPC::Run::start(
 	[ 'python3', $emulator, '--port-file', $portfile,
 		map { ('--key', "$_->[0]=$_->[1]") } values %src ],
 	'>', "$dir/emulator.out", '2>', "$dir/emulator.log");
-END { $emu->kill_kill if $emu; }
+END { local $?; $emu->kill_kill if $emu; }
 for (1 .. 100) { last if -s $portfile; select(undef, undef, undef, 0.1); }
 die "the STS emulator did not start" unless -s $portfile;
 my $port = slurp_file($portfile);
