@@ -135,6 +135,22 @@ ConnRowProps(const ConnRow *row, ConnProps *props, bool decrypt)
 		ConnDecryptProps(row->id, row->name, row->secrets, row->key_fingerprint, props);
 }
 
+/*
+ * ConnCanSignFor
+ *		Can a connection sign AssumeRole calls for role-based connections of
+ *		cloud, that is, does it hold access keys of that cloud?
+ */
+bool
+ConnCanSignFor(const ConnRow *row, ConnCloud cloud)
+{
+	ConnProps	props;
+
+	if (!row->type->has_auth_modes)
+		return false;
+	ConnRowProps(row, &props, false);
+	return !ConnPropsRoleMode(&props) && ConnPropsCloud(&props) == cloud;
+}
+
 /* Store props into the row's property columns, encrypting as needed. */
 static void
 set_row_props(ConnRow *row, const ConnProps *props)
@@ -176,20 +192,14 @@ check_references(const ConnProps *props, const char *connname)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("connection \"%s\" is not a STORAGE connection", refname),
 					 errdetail("Property \"%s\" must name a STORAGE connection.", def->name)));
-		if (strcmp(def->name, "SOURCE_CONNECTION") == 0)
-		{
-			ConnProps	refprops;
-
-			ConnRowProps(ref, &refprops, false);
-			if (!ref->type->has_auth_modes || ConnPropsRoleMode(&refprops) ||
-				ConnPropsCloud(&refprops) != ConnPropsCloud(props))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("connection \"%s\" cannot be the source connection of \"%s\"",
-								refname, connname),
-						 errdetail("A source connection must authenticate with access keys on the same cloud (%s).",
-								   ConnCloudName(ConnPropsCloud(props)))));
-		}
+		if (strcmp(def->name, "SOURCE_CONNECTION") == 0 &&
+			!ConnCanSignFor(ref, ConnPropsCloud(props)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("connection \"%s\" cannot be the source connection of \"%s\"",
+							refname, connname),
+					 errdetail("A source connection must authenticate with access keys on the same cloud (%s).",
+							   ConnCloudName(ConnPropsCloud(props)))));
 	}
 }
 

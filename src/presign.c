@@ -43,15 +43,6 @@ PG_FUNCTION_INFO_V1(connection_presign);
 
 static const char *const methods[] = {"GET", "PUT", "HEAD", "DELETE", NULL};
 
-/* A string member of a jsonb object, or NULL. */
-static char *
-member(Jsonb *jb, const char *key)
-{
-	JsonbValue *v = getKeyJsonValueFromContainer(&jb->root, key, strlen(key), NULL);
-
-	return (v && v->type == jbvString) ? pnstrdup(v->val.string.val, v->val.string.len) : NULL;
-}
-
 /* Is the authority an IPv4 address or localhost (no virtual hosting)? */
 static bool
 is_ip_or_localhost(const char *authority)
@@ -159,25 +150,18 @@ connection_presign(PG_FUNCTION_ARGS)
 				 errmsg("connection \"%s\" is not an object storage connection", name),
 				 errdetail("Presigned URLs exist for S3, OSS and COS connections; it is of type %s.", type)));
 
-	if (ConnRowRoleMode(row))
-	{
-		creds = ConnStsCredentials(row);
-		key_id = member(creds, "ACCESS_KEY_ID");
-		secret = member(creds, "SECRET");
-		token = member(creds, "SECURITY_TOKEN");
-	}
-	else
-	{
-		creds = ConnDecryptedProps(row);
-		key_id = member(creds, strcmp(type, "OSS") == 0 ? "ACCESS_ID" : "ACCESS_KEY");
-		secret = member(creds, strcmp(type, "OSS") == 0 ? "ACCESS_KEY" : "SECRET_KEY");
-		token = NULL;
-	}
-	region = member(creds, "REGION");
+	/* temporary credentials also come under the type's own key names */
+	creds = ConnRowRoleMode(row) ? ConnStsCredentials(row) : ConnDecryptedProps(row);
+	key_id = ConnJsonbString(&creds->root,
+							 row->type->props[ConnKeyProp(row->type, CONN_IDENTIFIER)].name);
+	secret = ConnJsonbString(&creds->root,
+							 row->type->props[ConnKeyProp(row->type, CONN_SECRET)].name);
+	token = ConnJsonbString(&creds->root, "SECURITY_TOKEN");
+	region = ConnJsonbString(&creds->root, "REGION");
 
 	if (strcmp(type, "S3") == 0)
 	{
-		char	   *endpoint = member(creds, "ENDPOINT");
+		char	   *endpoint = ConnJsonbString(&creds->root, "ENDPOINT");
 		char		amz_date[17];
 		struct tm	tm;
 		ConnSigV4	sig;
@@ -210,14 +194,14 @@ connection_presign(PG_FUNCTION_ARGS)
 	{
 		ConnEndpoint ep;
 
-		ConnHttpEndpoint(member(creds, "ENDPOINT"), "ENDPOINT", &ep);
+		ConnHttpEndpoint(ConnJsonbString(&creds->root, "ENDPOINT"), "ENDPOINT", &ep);
 		url = ConnOssPresignUrl(key_id, secret, token, method, ep.scheme, ep.authority,
 								bucket, key, (long) now + expires,
 								is_ip_or_localhost(ep.authority));
 	}
 	else
 	{
-		char	   *app_id = member(creds, "APP_ID");
+		char	   *app_id = ConnJsonbString(&creds->root, "APP_ID");
 		char	   *suffix = psprintf("-%s", app_id);
 		size_t		blen = strlen(bucket);
 		size_t		slen = strlen(suffix);

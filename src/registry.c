@@ -821,6 +821,36 @@ ConnPropValue(const ConnProps *props, const char *name)
 	return idx >= 0 ? props->values[idx] : NULL;
 }
 
+/*
+ * ConnKeyProp
+ *		Index of a type's access key ID (kind CONN_IDENTIFIER) or secret
+ *		(CONN_SECRET) in keys mode, or -1 if the type has no keys mode.
+ */
+int
+ConnKeyProp(const ConnTypeDef *type, ConnPropKind kind)
+{
+	for (int i = 0; i < type->nprops; i++)
+		if (type->props[i].req == CONN_REQ_KEYS && type->props[i].kind == kind)
+			return i;
+	return -1;
+}
+
+/*
+ * ConnJsonbString
+ *		The string member key of a jsonb object, palloc'd, or NULL when c is
+ *		NULL or the member is missing or not a string.
+ */
+char *
+ConnJsonbString(JsonbContainer *c, const char *key)
+{
+	JsonbValue *v;
+
+	if (c == NULL)
+		return NULL;
+	v = getKeyJsonValueFromContainer(c, key, strlen(key), NULL);
+	return (v && v->type == jbvString) ? pnstrdup(v->val.string.val, v->val.string.len) : NULL;
+}
+
 bool
 ConnPropsRoleMode(const ConnProps *props)
 {

@@ -112,6 +112,8 @@ extern void ConnValidateProps(ConnProps *props, const char *connname,
 extern ConnCloud ConnPropsCloud(const ConnProps *props);
 extern bool ConnPropsRoleMode(const ConnProps *props);
 extern const char *ConnPropValue(const ConnProps *props, const char *name);
+extern int	ConnKeyProp(const ConnTypeDef *type, ConnPropKind kind);
+extern char *ConnJsonbString(JsonbContainer *c, const char *key);
 extern const char *ConnCloudName(ConnCloud cloud);
 extern char *ConnMaskValue(const char *value);
 extern const char *ConnRequirementName(ConnRequirement req);

@@ -127,16 +127,6 @@ cloud_label(ConnCloud cloud)
  * ---------------------------------------------------------------------
  */
 
-/* Index of the type's key ID (kind k = CONN_IDENTIFIER) or secret property. */
-static int
-key_prop(const ConnTypeDef *type, ConnPropKind kind)
-{
-	for (int i = 0; i < type->nprops; i++)
-		if (type->props[i].req == CONN_REQ_KEYS && type->props[i].kind == kind)
-			return i;
-	return -1;
-}
-
 /* pg-<database>-<connection>, in the characters every provider accepts. */
 static char *
 default_session_name(const char *connname)
@@ -189,7 +179,6 @@ source_row(const ConnRow *row, const ConnProps *props, ConnCloud cloud)
 	char	   *connname = pstrdup(row->name);
 	const char *name;
 	const ConnRow *src;
-	ConnProps	srcprops;
 
 	if (prop)
 		name = prop;
@@ -212,9 +201,7 @@ source_row(const ConnRow *row, const ConnProps *props, ConnCloud cloud)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("source connection \"%s\" of connection \"%s\" is disabled", name, connname)));
-	ConnRowProps(src, &srcprops, false);
-	if (!src->type->has_auth_modes || ConnPropsRoleMode(&srcprops) ||
-		ConnPropsCloud(&srcprops) != cloud)
+	if (!ConnCanSignFor(src, cloud))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("connection \"%s\" cannot be the source connection of \"%s\"", name, connname),
@@ -362,14 +349,6 @@ json_object_member(JsonbContainer *c, const char *key)
 		? v->val.binary.data : NULL;
 }
 
-static char *
-json_string_member(JsonbContainer *c, const char *key)
-{
-	JsonbValue *v = json_member(c, key);
-
-	return (v && v->type == jbvString) ? pnstrdup(v->val.string.val, v->val.string.len) : NULL;
-}
-
 /*
  * What the provider said went wrong, fit for a message: control characters
  * dropped, the source's key ID and secret blanked out, cut to length.
@@ -493,15 +472,15 @@ parse_aliyun(const StsRequest *req, const ConnHttpResponse *resp, StsCredentials
 	if (jb == NULL)
 		malformed(req, psprintf("HTTP status %ld with a body that is not a JSON object.", resp->status));
 	if (resp->status != 200)
-		provider_error(req, resp->status, json_string_member(&jb->root, "Code"),
-					   json_string_member(&jb->root, "Message"));
+		provider_error(req, resp->status, ConnJsonbString(&jb->root, "Code"),
+					   ConnJsonbString(&jb->root, "Message"));
 	c = json_object_member(&jb->root, "Credentials");
 	if (c == NULL)
 		malformed(req, "There is no Credentials object.");
-	creds->key_id = json_string_member(c, "AccessKeyId");
-	creds->secret = json_string_member(c, "AccessKeySecret");
-	creds->token = json_string_member(c, "SecurityToken");
-	expiration = json_string_member(c, "Expiration");
+	creds->key_id = ConnJsonbString(c, "AccessKeyId");
+	creds->secret = ConnJsonbString(c, "AccessKeySecret");
+	creds->token = ConnJsonbString(c, "SecurityToken");
+	expiration = ConnJsonbString(c, "Expiration");
 	if (!creds->key_id || !creds->secret || !creds->token || !expiration)
 		malformed(req, "Credentials lacks AccessKeyId, AccessKeySecret, SecurityToken or Expiration.");
 	if (!parse_iso_time(expiration, &creds->expiration))
@@ -525,15 +504,15 @@ parse_tencent(const StsRequest *req, const ConnHttpResponse *resp, StsCredential
 		malformed(req, "There is no Response object.");
 	err = json_object_member(r, "Error");
 	if (err || resp->status != 200)
-		provider_error(req, resp->status, json_string_member(err, "Code"),
-					   json_string_member(err, "Message"));
+		provider_error(req, resp->status, ConnJsonbString(err, "Code"),
+					   ConnJsonbString(err, "Message"));
 	c = json_object_member(r, "Credentials");
 	if (c == NULL)
 		malformed(req, "There is no Credentials object.");
-	creds->key_id = json_string_member(c, "TmpSecretId");
-	creds->secret = json_string_member(c, "TmpSecretKey");
-	creds->token = json_string_member(c, "Token");
-	expiration = json_string_member(r, "Expiration");
+	creds->key_id = ConnJsonbString(c, "TmpSecretId");
+	creds->secret = ConnJsonbString(c, "TmpSecretKey");
+	creds->token = ConnJsonbString(c, "Token");
+	expiration = ConnJsonbString(r, "Expiration");
 	if (!creds->key_id || !creds->secret || !creds->token || !expiration)
 		malformed(req, "The response lacks TmpSecretId, TmpSecretKey, Token or Expiration.");
 	if (!parse_iso_time(expiration, &creds->expiration))
@@ -705,8 +684,8 @@ build_result(const ConnProps *props, const StsCredentials *creds)
 	JsonbValue *res;
 	Jsonb	   *temp;
 	Datum		all;
-	int			id_idx = key_prop(props->type, CONN_IDENTIFIER);
-	int			secret_idx = key_prop(props->type, CONN_SECRET);
+	int			id_idx = ConnKeyProp(props->type, CONN_IDENTIFIER);
+	int			secret_idx = ConnKeyProp(props->type, CONN_SECRET);
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	push_pair(&state, "ACCESS_KEY_ID", creds->key_id);
@@ -834,8 +813,8 @@ ConnStsCredentials(const ConnRow *row)
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	ConnRowProps(src, &srcprops, true);
-	req.key_id = srcprops.values[key_prop(srcprops.type, CONN_IDENTIFIER)];
-	req.secret = srcprops.values[key_prop(srcprops.type, CONN_SECRET)];
+	req.key_id = srcprops.values[ConnKeyProp(srcprops.type, CONN_IDENTIFIER)];
+	req.secret = srcprops.values[ConnKeyProp(srcprops.type, CONN_SECRET)];
 
 	switch (req.cloud)
 	{
