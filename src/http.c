@@ -7,9 +7,9 @@
  * by CONN_HTTP_MAX_BODY); TLS peers and host names are verified (libcurl's
  * defaults, with the system's CA bundle); redirects are not followed; only
  * http and https are spoken.  libcurl calls back while it waits, and the
- * callback aborts the transfer as soon as an interrupt is pending (a query
- * cancel, statement_timeout, a termination request), which is then
- * serviced by CHECK_FOR_INTERRUPTS once libcurl has cleaned up.
+ * callback aborts the transfer as soon as a query cancel, statement_timeout
+ * or a termination request is pending, which is then serviced by
+ * CHECK_FOR_INTERRUPTS once libcurl has cleaned up.
  *
  * Nothing is palloc'd inside libcurl's callbacks, so no error can longjmp
  * out of libcurl: the body is gathered with malloc and copied out after.
@@ -60,12 +60,16 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* Progress callback: a non-zero return aborts the transfer. */
+/*
+ * Progress callback (libcurl calls it about once a second while it waits,
+ * and at every transfer): a non-zero return aborts the transfer.  Only the
+ * interrupts that end the query count; others wait until after the call.
+ */
 static int
 progress_cb(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
 			curl_off_t ultotal, curl_off_t ulnow)
 {
-	return InterruptPending ? 1 : 0;
+	return (QueryCancelPending || ProcDiePending) ? 1 : 0;
 }
 
 static void
@@ -226,6 +230,12 @@ ConnHttpRequest(const char *method, const char *url, List *headers, const char *
 					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
 					 errmsg("could not reach %s", what),
 					 errdetail_internal("%s", errbuf)));
+			break;
+		case CURLE_ABORTED_BY_CALLBACK:
+			/* a cancel that CHECK_FOR_INTERRUPTS held off */
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("request to %s was interrupted", what)));
 			break;
 		case CURLE_OPERATION_TIMEDOUT:
 			ereport(ERROR,

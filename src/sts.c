@@ -774,20 +774,6 @@ ConnStsCredentials(const ConnRow *row)
 	req.connname = pstrdup(row->name);
 	req.cloud = ConnPropsCloud(&props);
 	req.role_arn = ConnPropValue(&props, "ROLE_ARN");
-	req.external_id = ConnPropValue(&props, "EXTERNAL_ID");
-	req.region = ConnPropValue(&props, "REGION");
-	req.session_name = ConnPropValue(&props, "SESSION_NAME");
-	if (req.session_name == NULL)
-		req.session_name = default_session_name(req.connname);
-	req.duration = ConnPropValue(&props, "DURATION_SECONDS");
-	if (req.duration == NULL)
-		req.duration = CONN_STS_DEFAULT_DURATION;
-	ConnHttpEndpoint(ConnPropValue(&props, "STS_ENDPOINT") ? ConnPropValue(&props, "STS_ENDPOINT")
-					 : default_endpoint(req.cloud, req.region, req.role_arn),
-					 "STS_ENDPOINT", &req.endpoint);
-	if (req.region == NULL)
-		req.region = req.cloud == CONN_CLOUD_TENCENT ? "ap-guangzhou" : "us-east-1";
-
 	src = source_row(row, &props, req.cloud);
 
 	src_tid = src->tid;
@@ -808,6 +794,20 @@ ConnStsCredentials(const ConnRow *row)
 	entry->source_tid = src->tid;
 	entry->source_modified = src->modified;
 
+	req.external_id = ConnPropValue(&props, "EXTERNAL_ID");
+	req.region = ConnPropValue(&props, "REGION");
+	req.session_name = ConnPropValue(&props, "SESSION_NAME");
+	if (req.session_name == NULL)
+		req.session_name = default_session_name(req.connname);
+	req.duration = ConnPropValue(&props, "DURATION_SECONDS");
+	if (req.duration == NULL)
+		req.duration = CONN_STS_DEFAULT_DURATION;
+	ConnHttpEndpoint(ConnPropValue(&props, "STS_ENDPOINT") ? ConnPropValue(&props, "STS_ENDPOINT")
+					 : default_endpoint(req.cloud, req.region, req.role_arn),
+					 "STS_ENDPOINT", &req.endpoint);
+	if (req.region == NULL)
+		req.region = req.cloud == CONN_CLOUD_TENCENT ? "ap-guangzhou" : "us-east-1";
+
 	/* keys, request and response are wiped with this context */
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "connection AssumeRole",
 								ALLOCSET_DEFAULT_SIZES);
@@ -816,21 +816,34 @@ ConnStsCredentials(const ConnRow *row)
 	req.key_id = srcprops.values[ConnKeyProp(srcprops.type, CONN_IDENTIFIER)];
 	req.secret = srcprops.values[ConnKeyProp(srcprops.type, CONN_SECRET)];
 
-	switch (req.cloud)
+	resp.body = NULL;
+	PG_TRY();
 	{
-		case CONN_CLOUD_ALIYUN:
-			request_aliyun(&req, &resp);
-			parse_aliyun(&req, &resp, &creds);
-			break;
-		case CONN_CLOUD_TENCENT:
-			request_tencent(&req, &resp);
-			parse_tencent(&req, &resp, &creds);
-			break;
-		default:
-			request_aws(&req, &resp);
-			parse_aws(&req, &resp, &creds);
-			break;
+		switch (req.cloud)
+		{
+			case CONN_CLOUD_ALIYUN:
+				request_aliyun(&req, &resp);
+				parse_aliyun(&req, &resp, &creds);
+				break;
+			case CONN_CLOUD_TENCENT:
+				request_tencent(&req, &resp);
+				parse_tencent(&req, &resp, &creds);
+				break;
+			default:
+				request_aws(&req, &resp);
+				parse_aws(&req, &resp, &creds);
+				break;
+		}
 	}
+	PG_CATCH();
+	{
+		/* the source's keys and whatever came back do not outlive an error */
+		ConnWipeProps(&srcprops);
+		if (resp.body)
+			explicit_bzero(resp.body, resp.len);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	if (creds.expiration <= now)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),

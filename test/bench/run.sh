@@ -13,6 +13,9 @@
 #                       and against pgcrypto decryption in SQL
 #   cold lookup         pgbench -C (a new backend per call): credentials()
 #                       against one pgcrypto decryption
+#   STS                 credentials() of a role-based connection with cached
+#                       temporary credentials (the STS emulator of the tests)
+#                       against credentials() of a keys-mode connection
 #   warm 100,000        one backend, every connection cached, random calls
 #   show                show() of 100,000 against SELECT ... ORDER BY name
 #   create / drop       10,000 each, one transaction and one per statement,
@@ -29,7 +32,8 @@ PORT=${BENCH_PORT:-54339}
 conn_setup
 DIR=$(mktemp -d /tmp/connection-bench.XXXXXX)
 [ "$(id -u)" = 0 ] && chown postgres: "$DIR"
-trap 'conn_cleanup_cluster "$DIR"' EXIT
+EMU_PID=
+trap '[ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null; conn_cleanup_cluster "$DIR"' EXIT
 
 conn_as_runner bash "$WORKDIR/test/cluster.sh" "$DIR" "$PORT"
 B="$WORKDIR/test/bench"
@@ -95,6 +99,37 @@ cold_c=$(median_of "${cold_c}")
 cold_p=$(median_of "${cold_p}")
 row "cold credentials() (new backend per call)" "$(fmt "$cold_c") tps" \
     "$(fmt "$cold_p") tps (pgcrypto)" "$(ratio "$cold_c" "$cold_p")" "target: time within 2x, i.e. ratio >= 0.50x"
+
+# ---------------------------------------------------------------------------
+# STS: a role-based connection whose temporary credentials are cached
+# (test/sts/emulator.py stands in for AWS STS: one call per backend)
+# ---------------------------------------------------------------------------
+log "role-based credentials() with cached temporary credentials"
+python3 "$WORKDIR/test/sts/emulator.py" --port-file "$DIR/emulator.port" \
+    --key AKIABENCHSOURCE=bench-source-secret 2>/dev/null &
+EMU_PID=$!
+for _ in $(seq 50); do [ -s "$DIR/emulator.port" ] && break; sleep 0.1; done
+EMU="http://127.0.0.1:$(cat "$DIR/emulator.port")"
+sql -d "bench_$SMALL" -v emu="$EMU" >/dev/null <<'SQL'
+SELECT connection.create('sts_src', 'STORAGE', 'S3',
+    '{"ACCESS_KEY": "AKIABENCHSOURCE", "SECRET_KEY": "bench-source-secret", "REGION": "us-east-1"}');
+SELECT connection.create('sts_role', 'STORAGE', 'S3',
+    json_build_object('ROLE_ARN', 'arn:aws:iam::123456789012:role/bench', 'REGION', 'us-east-1',
+                      'SOURCE_CONNECTION', 'sts_src', 'STS_ENDPOINT', :'emu')::jsonb);
+SQL
+python3 "$WORKDIR/test/sts/emulator.py" trust "$EMU" arn:aws:iam::123456789012:role/bench \
+    "$(sql -d "bench_$SMALL" -c "SELECT connection.property('sts_role', 'EXTERNAL_ID')")" >/dev/null
+sts_r="" sts_k=""
+for r in $(seq "$REPS"); do
+    sts_r+="$(tps "bench_$SMALL" sts_role.sql 1) "
+    sts_k+="$(tps "bench_$SMALL" sts_keys.sql 1) "
+done
+sts_calls=$(python3 -c 'import json, sys, urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/_stats"))["calls"]["aws"])' "$EMU")
+kill "$EMU_PID" 2>/dev/null || true
+sts_r=$(median_of "${sts_r}")
+sts_k=$(median_of "${sts_k}")
+row "credentials() of a role-based connection, warm" "$(fmt "$sts_r") tps" "$(fmt "$sts_k") tps (keys mode)" \
+    "$(ratio "$sts_r" "$sts_k")" "1 client; $sts_calls AssumeRole calls in all ($REPS backends)"
 
 # ---------------------------------------------------------------------------
 # warm 100,000: one backend, all cached, random calls, in-query loop

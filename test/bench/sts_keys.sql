@@ -1,0 +1,1 @@
+SELECT connection.credentials('sts_src');
