@@ -161,6 +161,32 @@ ConnCanonicalQuery(ConnParam *params, int nparams)
 	return buf.data;
 }
 
+/*
+ * The hex HMAC-SHA256 of string_to_sign under a key derived, as SigV4 and
+ * TC3 both do, by chaining HMAC-SHA256 from prefix + secret over the scope
+ * parts (NULL-terminated).  The derived keys are zeroed.
+ */
+static char *
+derived_key_signature(const char *prefix, const char *secret, const char *const *parts,
+					  const char *string_to_sign)
+{
+	char	   *kstart = psprintf("%s%s", prefix, secret);
+	uint8		k[PG_SHA256_DIGEST_LENGTH];
+	uint8		sig[PG_SHA256_DIGEST_LENGTH];
+	char	   *hex = palloc(2 * PG_SHA256_DIGEST_LENGTH + 1);
+
+	hmac_sha256((const uint8 *) kstart, strlen(kstart), parts[0], k);
+	for (int i = 1; parts[i]; i++)
+		hmac_sha256(k, sizeof(k), parts[i], k);
+	hmac_sha256(k, sizeof(k), string_to_sign, sig);
+	hex_encode_lower(sig, sizeof(sig), hex);
+
+	explicit_bzero(kstart, strlen(kstart));
+	explicit_bzero(k, sizeof(k));
+	pfree(kstart);
+	return hex;
+}
+
 /* ---------------------------------------------------------------------
  * AWS Signature Version 4
  * ---------------------------------------------------------------------
@@ -182,28 +208,16 @@ ConnSigV4Signature(const ConnSigV4 *key, const char *canonical_request)
 {
 	char		request_hash[CONN_SHA256_HEX_SIZE];
 	char	   *scope = ConnSigV4Scope(key);
-	char	   *kstart = psprintf("AWS4%s", key->secret_key);
 	char		date[9];
+	const char *parts[] = {date, key->region, key->service, "aws4_request", NULL};
 	char	   *string_to_sign;
-	uint8		k[PG_SHA256_DIGEST_LENGTH];
-	uint8		sig[PG_SHA256_DIGEST_LENGTH];
-	char	   *hex = palloc(2 * PG_SHA256_DIGEST_LENGTH + 1);
+	char	   *hex;
 
 	ConnSha256Hex(canonical_request, strlen(canonical_request), request_hash);
 	string_to_sign = psprintf("AWS4-HMAC-SHA256\n%s\n%s\n%s", key->amz_date, scope, request_hash);
-
 	memcpy(date, key->amz_date, 8);
 	date[8] = '\0';
-	hmac_sha256((const uint8 *) kstart, strlen(kstart), date, k);
-	hmac_sha256(k, sizeof(k), key->region, k);
-	hmac_sha256(k, sizeof(k), key->service, k);
-	hmac_sha256(k, sizeof(k), "aws4_request", k);
-	hmac_sha256(k, sizeof(k), string_to_sign, sig);
-	hex_encode_lower(sig, sizeof(sig), hex);
-
-	explicit_bzero(kstart, strlen(kstart));
-	explicit_bzero(k, sizeof(k));
-	pfree(kstart);
+	hex = derived_key_signature("AWS4", key->secret_key, parts, string_to_sign);
 	pfree(string_to_sign);
 	pfree(scope);
 	return hex;
@@ -327,24 +341,14 @@ ConnTc3Signature(const char *secret_key, const char *service, const char *date,
 				 const char *timestamp, const char *canonical_request)
 {
 	char		request_hash[CONN_SHA256_HEX_SIZE];
-	char	   *kstart = psprintf("TC3%s", secret_key);
+	const char *parts[] = {date, service, "tc3_request", NULL};
 	char	   *string_to_sign;
-	uint8		k[PG_SHA256_DIGEST_LENGTH];
-	uint8		sig[PG_SHA256_DIGEST_LENGTH];
-	char	   *hex = palloc(2 * PG_SHA256_DIGEST_LENGTH + 1);
+	char	   *hex;
 
 	ConnSha256Hex(canonical_request, strlen(canonical_request), request_hash);
 	string_to_sign = psprintf("TC3-HMAC-SHA256\n%s\n%s/%s/tc3_request\n%s",
 							  timestamp, date, service, request_hash);
-	hmac_sha256((const uint8 *) kstart, strlen(kstart), date, k);
-	hmac_sha256(k, sizeof(k), service, k);
-	hmac_sha256(k, sizeof(k), "tc3_request", k);
-	hmac_sha256(k, sizeof(k), string_to_sign, sig);
-	hex_encode_lower(sig, sizeof(sig), hex);
-
-	explicit_bzero(kstart, strlen(kstart));
-	explicit_bzero(k, sizeof(k));
-	pfree(kstart);
+	hex = derived_key_signature("TC3", secret_key, parts, string_to_sign);
 	pfree(string_to_sign);
 	return hex;
 }

@@ -431,6 +431,37 @@ provider_error(const StsRequest *req, long status, const char *code, const char 
 			 auth ? errhint("Check the keys of the source connection, and that the role's trust policy admits them with the connection's EXTERNAL_ID.") : 0));
 }
 
+/* All four parts of the credentials must be there; names lists them. */
+static void
+check_credentials(const StsRequest *req, StsCredentials *creds, const char *expiration,
+				  const char *names)
+{
+	if (!creds->key_id || !creds->secret || !creds->token || !expiration)
+		malformed(req, psprintf("The answer lacks one of %s.", names));
+	if (!parse_iso_time(expiration, &creds->expiration))
+		malformed(req, "Expiration is not an ISO 8601 UTC time.");
+}
+
+/*
+ * The credentials of a JSON answer: key ID, secret and token (names[0..2])
+ * are members of c, the expiration (names[3]) of e.
+ */
+static void
+json_credentials(const StsRequest *req, JsonbContainer *c, JsonbContainer *e,
+				 const char *const names[4], StsCredentials *creds)
+{
+	creds->key_id = ConnJsonbString(c, names[0]);
+	creds->secret = ConnJsonbString(c, names[1]);
+	creds->token = ConnJsonbString(c, names[2]);
+	check_credentials(req, creds, ConnJsonbString(e, names[3]),
+					  psprintf("%s, %s, %s, %s", names[0], names[1], names[2], names[3]));
+}
+
+static const char *const aliyun_names[4] =
+{"AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration"};
+static const char *const tencent_names[4] =
+{"TmpSecretId", "TmpSecretKey", "Token", "Expiration"};
+
 static void
 parse_aws(const StsRequest *req, const ConnHttpResponse *resp, StsCredentials *creds)
 {
@@ -456,10 +487,7 @@ parse_aws(const StsRequest *req, const ConnHttpResponse *resp, StsCredentials *c
 	creds->secret = xml_element(credstart, credend, "SecretAccessKey");
 	creds->token = xml_element(credstart, credend, "SessionToken");
 	expiration = xml_element(credstart, credend, "Expiration");
-	if (!creds->key_id || !creds->secret || !creds->token || !expiration)
-		malformed(req, "The Credentials element lacks AccessKeyId, SecretAccessKey, SessionToken or Expiration.");
-	if (!parse_iso_time(expiration, &creds->expiration))
-		malformed(req, "Expiration is not an ISO 8601 UTC time.");
+	check_credentials(req, creds, expiration, "AccessKeyId, SecretAccessKey, SessionToken, Expiration");
 }
 
 static void
@@ -467,7 +495,6 @@ parse_aliyun(const StsRequest *req, const ConnHttpResponse *resp, StsCredentials
 {
 	Jsonb	   *jb = json_object_of(resp);
 	JsonbContainer *c;
-	char	   *expiration;
 
 	if (jb == NULL)
 		malformed(req, psprintf("HTTP status %ld with a body that is not a JSON object.", resp->status));
@@ -477,14 +504,7 @@ parse_aliyun(const StsRequest *req, const ConnHttpResponse *resp, StsCredentials
 	c = json_object_member(&jb->root, "Credentials");
 	if (c == NULL)
 		malformed(req, "There is no Credentials object.");
-	creds->key_id = ConnJsonbString(c, "AccessKeyId");
-	creds->secret = ConnJsonbString(c, "AccessKeySecret");
-	creds->token = ConnJsonbString(c, "SecurityToken");
-	expiration = ConnJsonbString(c, "Expiration");
-	if (!creds->key_id || !creds->secret || !creds->token || !expiration)
-		malformed(req, "Credentials lacks AccessKeyId, AccessKeySecret, SecurityToken or Expiration.");
-	if (!parse_iso_time(expiration, &creds->expiration))
-		malformed(req, "Expiration is not an ISO 8601 UTC time.");
+	json_credentials(req, c, c, aliyun_names, creds);
 	explicit_bzero(VARDATA(jb), VARSIZE(jb) - VARHDRSZ);
 }
 
@@ -495,7 +515,6 @@ parse_tencent(const StsRequest *req, const ConnHttpResponse *resp, StsCredential
 	JsonbContainer *r;
 	JsonbContainer *c;
 	JsonbContainer *err;
-	char	   *expiration;
 
 	if (jb == NULL)
 		malformed(req, psprintf("HTTP status %ld with a body that is not a JSON object.", resp->status));
@@ -509,14 +528,7 @@ parse_tencent(const StsRequest *req, const ConnHttpResponse *resp, StsCredential
 	c = json_object_member(r, "Credentials");
 	if (c == NULL)
 		malformed(req, "There is no Credentials object.");
-	creds->key_id = ConnJsonbString(c, "TmpSecretId");
-	creds->secret = ConnJsonbString(c, "TmpSecretKey");
-	creds->token = ConnJsonbString(c, "Token");
-	expiration = ConnJsonbString(r, "Expiration");
-	if (!creds->key_id || !creds->secret || !creds->token || !expiration)
-		malformed(req, "The response lacks TmpSecretId, TmpSecretKey, Token or Expiration.");
-	if (!parse_iso_time(expiration, &creds->expiration))
-		malformed(req, "Expiration is not an ISO 8601 UTC time.");
+	json_credentials(req, c, r, tencent_names, creds);
 	explicit_bzero(VARDATA(jb), VARSIZE(jb) - VARHDRSZ);
 }
 
