@@ -119,6 +119,7 @@ ConnHttpEndpoint(const char *value, const char *property, ConnEndpoint *ep)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s names no host", property)));
+	ep->url = psprintf("%s://%s%s", ep->scheme, ep->authority, ep->path);
 }
 
 /*

@@ -33,6 +33,7 @@ typedef struct ConnEndpoint
 	const char *scheme;			/* "https" or "http" */
 	char	   *authority;		/* lower case */
 	char	   *path;
+	char	   *url;			/* scheme://authority/path */
 } ConnEndpoint;
 
 extern void ConnHttpEndpoint(const char *value, const char *property, ConnEndpoint *ep);

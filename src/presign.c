@@ -162,14 +162,12 @@ connection_presign(PG_FUNCTION_ARGS)
 	if (strcmp(type, "S3") == 0)
 	{
 		char	   *endpoint = ConnJsonbString(&creds->root, "ENDPOINT");
-		char		amz_date[17];
-		struct tm	tm;
+		char		amz_date[CONN_AMZ_DATE_SIZE];
 		ConnSigV4	sig;
 		ConnEndpoint ep;
 		const char *domain = strncmp(region, "cn-", 3) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
 
-		gmtime_r(&now, &tm);
-		strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
+		ConnAmzDate(now, amz_date);
 		sig.access_key = key_id;
 		sig.secret_key = secret;
 		sig.region = region;

@@ -192,6 +192,16 @@ derived_key_signature(const char *prefix, const char *secret, const char *const 
  * ---------------------------------------------------------------------
  */
 
+/* The time stamp of Signature Version 4 for t, in UTC. */
+void
+ConnAmzDate(time_t t, char *buf)
+{
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, CONN_AMZ_DATE_SIZE, "%Y%m%dT%H%M%SZ", &tm);
+}
+
 /* The credential scope: date/region/service/aws4_request. */
 char *
 ConnSigV4Scope(const ConnSigV4 *key)

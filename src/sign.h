@@ -16,8 +16,13 @@
 #ifndef CONNECTION_SIGN_H
 #define CONNECTION_SIGN_H
 
+#include <time.h>
+
 #include "common/cryptohash.h"
 #include "lib/stringinfo.h"
+
+/* An AWS time stamp, YYYYMMDD'T'HHMMSS'Z', with its terminating NUL. */
+#define CONN_AMZ_DATE_SIZE 17
 
 /* Hex of a SHA-256 digest, with its terminating NUL. */
 #define CONN_SHA256_HEX_SIZE 65
@@ -43,6 +48,7 @@ extern void ConnSha256Hex(const char *data, size_t len, char *hex);
 extern void ConnUriEncode(StringInfo buf, const char *s, bool keep_slash);
 extern char *ConnCanonicalQuery(ConnParam *params, int nparams);
 
+extern void ConnAmzDate(time_t t, char *buf);
 extern char *ConnSigV4Scope(const ConnSigV4 *key);
 extern char *ConnSigV4Signature(const ConnSigV4 *key, const char *canonical_request);
 extern char *ConnS3PresignUrl(const ConnSigV4 *key, const char *token,

@@ -159,12 +159,6 @@ default_endpoint(ConnCloud cloud, const char *region, const char *role_arn)
 	}
 }
 
-static char *
-endpoint_url(const ConnEndpoint *ep)
-{
-	return psprintf("%s://%s%s", ep->scheme, ep->authority, ep->path);
-}
-
 /*
  * The source connection's row, checked: it exists, is enabled and holds
  * access keys of the same cloud; when the connection names it, the
@@ -331,19 +325,11 @@ json_object_of(const ConnHttpResponse *resp)
 	return DatumGetJsonbP(d);
 }
 
-/* Member key of a JSON object (NULL if c is NULL or has none). */
-static JsonbValue *
-json_member(JsonbContainer *c, const char *key)
-{
-	if (c == NULL)
-		return NULL;
-	return getKeyJsonValueFromContainer(c, key, strlen(key), NULL);
-}
-
+/* The object member key of a JSON object, or NULL. */
 static JsonbContainer *
 json_object_member(JsonbContainer *c, const char *key)
 {
-	JsonbValue *v = json_member(c, key);
+	JsonbValue *v = getKeyJsonValueFromContainer(c, key, strlen(key), NULL);
 
 	return (v && v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data))
 		? v->val.binary.data : NULL;
@@ -559,14 +545,14 @@ request_aws(const StsRequest *req, ConnHttpResponse *resp)
 		{"DurationSeconds", req->duration},
 	};
 	const char *ctype = "application/x-www-form-urlencoded; charset=utf-8";
-	char		amz_date[17];
+	char		amz_date[CONN_AMZ_DATE_SIZE];
 	char		payload_hash[CONN_SHA256_HEX_SIZE];
 	char	   *body = ConnCanonicalQuery(params, lengthof(params));
 	ConnSigV4	key;
 	char	   *signature;
 	List	   *headers;
 
-	utc_format(time(NULL), "%Y%m%dT%H%M%SZ", amz_date, sizeof(amz_date));
+	ConnAmzDate(time(NULL), amz_date);
 	ConnSha256Hex(body, strlen(body), payload_hash);
 	key.access_key = req->key_id;
 	key.secret_key = req->secret;
@@ -583,7 +569,7 @@ request_aws(const StsRequest *req, ConnHttpResponse *resp)
 						 psprintf("Authorization: AWS4-HMAC-SHA256 Credential=%s/%s, "
 								  "SignedHeaders=content-type;host;x-amz-date, Signature=%s",
 								  req->key_id, ConnSigV4Scope(&key), signature));
-	ConnHttpRequest("POST", endpoint_url(&req->endpoint), headers, body, "the AWS STS endpoint", resp);
+	ConnHttpRequest("POST", req->endpoint.url, headers, body, "the AWS STS endpoint", resp);
 }
 
 /* Alibaba Cloud STS: POST form, RPC signature among the parameters. */
@@ -621,7 +607,7 @@ request_aliyun(const StsRequest *req, ConnHttpResponse *resp)
 	initStringInfo(&body);
 	appendStringInfo(&body, "%s&Signature=", query);
 	ConnUriEncode(&body, ConnAliyunRpcSignature(req->secret, "POST", query), false);
-	ConnHttpRequest("POST", endpoint_url(&req->endpoint),
+	ConnHttpRequest("POST", req->endpoint.url,
 					list_make1(pstrdup("Content-Type: application/x-www-form-urlencoded")),
 					body.data, "the Alibaba Cloud STS endpoint", resp);
 }
@@ -664,7 +650,7 @@ request_tencent(const StsRequest *req, ConnHttpResponse *resp)
 					  psprintf("Authorization: TC3-HMAC-SHA256 Credential=%s/%s/sts/tc3_request, "
 							   "SignedHeaders=content-type;host, Signature=%s",
 							   req->key_id, date, signature));
-	ConnHttpRequest("POST", endpoint_url(&req->endpoint), headers, body.data, "the Tencent Cloud STS endpoint", resp);
+	ConnHttpRequest("POST", req->endpoint.url, headers, body.data, "the Tencent Cloud STS endpoint", resp);
 }
 
 /* ---------------------------------------------------------------------
