@@ -4,6 +4,7 @@ MODULE_big = connection
 OBJS = \
 	src/connection.o \
 	src/guc.o \
+	src/wipe.o \
 	src/registry.o \
 	src/catalog.o \
 	src/cache.o \
@@ -24,10 +25,10 @@ OBJS = \
 PGFILEDESC = "connection - named CONNECTION objects with encrypted credentials"
 
 EXTENSION = connection
-DATA = connection--1.0.sql
+DATA = connection--1.0.sql connection--1.0--1.1.sql
 
 # pg_regress suites (sql/, expected/), in order
-REGRESS = setup types create show desc alter drop credentials sts privileges dependencies execute badinput
+REGRESS = setup types create show desc alter drop credentials sts privileges dependencies boundary execute badinput
 
 # isolation specs live under test/isolation
 ISOLATION = create_race dependency_race
@@ -103,3 +104,6 @@ test-fuzz:
 		status=$$?; tail -n 6 tmp_fuzz/fuzz.log; exit $$status
 
 test-all: test-dialect test-sign test-fuzz test-regress test-isolation test-tap
+
+# PGXS does not track headers: rebuild every object when one changes
+$(OBJS): $(wildcard $(srcdir)/src/*.h)

@@ -87,7 +87,7 @@ SELECT connection.create('n1', 'STORAGE', 'OSS', '{"ACCESS_ID": "a", "ACCESS_KEY
 \echo :LAST_ERROR_SQLSTATE
 -- secrets may hold any character, and SQL-looking text is just text
 SELECT connection.create('n_odd', 'STORAGE', 'OSS',
-  '{"ACCESS_ID": "a''; DROP TABLE x; --", "ACCESS_KEY": "tab\there\nnewline \u00e9 \"quoted\"", "ENDPOINT": "e"}');
+  '{"ACCESS_ID": "a''; DROP TABLE x; --", "ACCESS_KEY": "tab\there\nnewline \u00e9 \"quoted\"", "ENDPOINT": "oss-cn-hangzhou.aliyuncs.com"}');
 SELECT connection.credentials('n_odd');
 SELECT connection.drop('n_odd');
 -- fails: a huge unknown property name is cut in the message

@@ -20,7 +20,9 @@ SELECT connection.create('cos_keys', 'storage', 'cos',
 SELECT connection.create('cos_role', 'Storage', 'Cos',
   '{"ROLE_ARN": "qcs::cam::uin/100000000001:roleName/lakehouse",
     "REGION": "ap-guangzhou", "APP_ID": 1250000000}');
--- S3 accepts the AWS spellings of its key properties
+-- S3 accepts the AWS spellings of its key properties; its ENDPOINT must be
+-- a host the server may send requests to (connection.allowed_hosts, see sts)
+SET connection.allowed_hosts = '*.amazonaws.com, *.amazonaws.com.cn, *.aliyuncs.com, minio.internal:9000';
 SELECT connection.create('s3_keys', 'STORAGE', 'S3',
   '{"ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     "REGION": "us-east-1", "ENDPOINT": "https://minio.internal:9000"}');

@@ -173,9 +173,11 @@ SELECT kind, object FROM connection.dependents('dep_s3_b') ORDER BY object;
 SELECT connection.drop('dep_role');
 SELECT count(*) FROM connection.dependents('dep_s3_renamed');
 
--- force: dropped with a warning that lists what is left behind
+-- force: dropped with a warning that lists what is left behind; a
+-- connection that named it is disabled and names it no more (so that it
+-- never resolves to another connection created later with that name)
 SELECT connection.drop('dep_s3_b', force => true);
-SELECT connection.property('dep_hms', 'STORAGE_CONNECTION');
+SELECT * FROM stable_desc('dep_hms') WHERE info_name IN ('enabled', 'STORAGE_CONNECTION');
 SELECT count(*) AS records_of_dropped FROM connection.pg_connection_depend d
  WHERE NOT EXISTS (SELECT 1 FROM connection.pg_connection c WHERE c.id = d.refconnid);
 

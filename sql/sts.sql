@@ -33,16 +33,53 @@ SET connection.sts_source_connection = 'sts_src';
 \echo :LAST_ERROR_SQLSTATE
 SET ROLE regress_conn_super;
 
--- fails: nothing listens there (port 1 of the loopback refuses at once)
+-- =====================================================================
+-- where the server may send requests: connection.allowed_hosts
+-- =====================================================================
+SHOW connection.allowed_hosts;
+-- fails: not on the list, checked when the endpoint is set
 SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://127.0.0.1:1"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('s3_private', 'STORAGE', 'S3',
+  '{"ACCESS_KEY": "a", "SECRET_KEY": "b", "REGION": "us-east-1", "ENDPOINT": "169.254.169.254"}');
+\echo :LAST_ERROR_SQLSTATE
+-- fails: only superusers change the list, and it must be a list of hosts
+SET ROLE regress_conn_owner;
+SET connection.allowed_hosts = '*:*';
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_conn_super;
+SET connection.allowed_hosts = 'a b, c';
+\echo :LAST_ERROR_SQLSTATE
+SET connection.allowed_hosts = 'http://example.com';
+\echo :LAST_ERROR_SQLSTATE
+-- a host listed by its own address and port
+SET connection.allowed_hosts = '127.0.0.1:1';
+SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://127.0.0.1:1"}');
+-- fails: nothing listens there (port 1 of the loopback refuses at once)
+\set VERBOSITY terse
+SELECT connection.credentials('sts_role');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+-- fails: the rule holds again for every request
+SET connection.allowed_hosts = '127.0.0.1:2, [::1]:1';
+SELECT connection.credentials('sts_role');
+\echo :LAST_ERROR_SQLSTATE
+-- fails: a host admitted by a wildcard must resolve to a public address
+-- (localhost is loopback), so no name in an allowed domain leads inside
+SET connection.allowed_hosts = '*:*';
+SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://localhost:1"}');
+SELECT connection.credentials('sts_role');
+\echo :LAST_ERROR_SQLSTATE
+-- listed by name, it may resolve anywhere
+SET connection.allowed_hosts = 'localhost:1';
 \set VERBOSITY terse
 SELECT connection.credentials('sts_role');
 \set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
 -- fails: libcurl speaks http and https only
 SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "ftp://127.0.0.1:1"}');
-SELECT connection.credentials('sts_role');
 \echo :LAST_ERROR_SQLSTATE
+RESET connection.allowed_hosts;
 RESET connection.sts_source_connection;
 
 SHOW connection.sts_timeout;

@@ -21,9 +21,11 @@
  * read takes locks, which processes messages) may be about that very row:
  * then the row is returned but not kept.
  *
- * The cache is bounded: past connection.cache_size entries it is emptied
- * and refilled, which keeps its memory in proportion to that bound (about
- * 1 kB an entry).
+ * The cache is bounded twice: past connection.cache_size entries, or once
+ * its memory exceeds connection.cache_memory, it is emptied and refilled.
+ * A row just read stays valid until the next lookup, so the memory can
+ * exceed the bound by one entry until then.  Decrypted values are
+ * allocated in wiped memory (wipe.c): every reset zeroes them.
  *
  * IDENTIFICATION
  *	  src/cache.c
@@ -37,7 +39,9 @@
 #include "utils/memutils.h"
 
 #include "cache.h"
+#include "connection.h"
 #include "crypto.h"
+#include "wipe.h"
 
 typedef struct CacheEntry
 {
@@ -47,6 +51,7 @@ typedef struct CacheEntry
 } CacheEntry;
 
 int			conn_cache_size = 10000;
+int			conn_cache_memory = 16384;	/* kB */
 
 static MemoryContext CacheContext = NULL;
 static HTAB *cache = NULL;
@@ -66,7 +71,6 @@ cache_callback(Datum arg, Oid relid)
 		cache_stale = true;
 		inval_count++;
 		ConnCatalogReset();
-		ConnCryptoReset();
 	}
 }
 
@@ -76,22 +80,19 @@ ConnCacheInit(void)
 	CacheRegisterRelcacheCallback(cache_callback, (Datum) 0);
 }
 
-/* Start over with an empty cache, zeroing the decrypted values it held. */
+/* Has the cache outgrown connection.cache_memory? */
+static bool
+over_memory(void)
+{
+	return MemoryContextMemAllocated(CacheContext, false) > (Size) conn_cache_memory * 1024;
+}
+
+/* Start over with an empty cache (decrypted values are wiped with it). */
 static void
 cache_reset(void)
 {
 	HASHCTL		ctl;
 
-	if (cache != NULL)
-	{
-		HASH_SEQ_STATUS status;
-		CacheEntry *entry;
-
-		hash_seq_init(&status, cache);
-		while ((entry = hash_seq_search(&status)) != NULL)
-			if (entry->decrypted)
-				explicit_bzero(VARDATA(entry->decrypted), VARSIZE(entry->decrypted) - VARHDRSZ);
-	}
 	if (CacheContext == NULL)
 		CacheContext = AllocSetContextCreate(TopMemoryContext, "connection cache",
 											 ALLOCSET_DEFAULT_SIZES);
@@ -128,7 +129,7 @@ ConnCacheLookup(const char *name)
 	if (entry)
 		return entry->row;
 
-	if (hash_get_num_entries(cache) >= conn_cache_size)
+	if (hash_get_num_entries(cache) >= conn_cache_size || over_memory())
 		cache_reset();
 
 	count_before = inval_count;
@@ -182,11 +183,13 @@ ConnCacheKeepDecrypted(const ConnRow *row, const Jsonb *decrypted)
 {
 	CacheEntry *entry = entry_of(row);
 
-	if (entry && entry->decrypted == NULL)
-		entry->decrypted = MemoryContextAlloc(CacheContext, VARSIZE(decrypted));
-	else
+	if (entry == NULL || entry->decrypted != NULL)
 		return;
+	entry->decrypted = ConnAllocWiped(CacheContext, VARSIZE(decrypted));
 	memcpy(entry->decrypted, decrypted, VARSIZE(decrypted));
+	/* too big now: dropped (and wiped) at the next lookup */
+	if (over_memory())
+		cache_stale = true;
 }
 
 /*

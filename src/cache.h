@@ -16,6 +16,9 @@
 /* GUC connection.cache_size: most rows the cache holds before it starts over */
 extern int	conn_cache_size;
 
+/* GUC connection.cache_memory, in kB: most memory the cache takes */
+extern int	conn_cache_memory;
+
 extern void ConnCacheInit(void);
 extern const ConnRow *ConnCacheLookup(const char *name);
 extern const ConnRow *ConnCacheGet(const char *name);

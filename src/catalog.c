@@ -5,6 +5,12 @@
  *	  connection.pg_connection: lookups, ordered scans, inserts, updates
  *	  and deletes, and the locks that make concurrent writers safe.
  *
+ * The catalog is the extension's only if pg_extension says the extension
+ * is installed in this database: its tables are looked up in the schema
+ * pg_extension records, and their columns are checked against the layout
+ * this code reads, so that a look-alike table in a schema of the same name
+ * is never read (and a mangled one is an error, not a crash).
+ *
  * Reads use systable scans with a catalog snapshot, which for a table that
  * is not a system catalog is taken afresh on each scan: like PostgreSQL's
  * own catalog lookups, they see the latest committed state (plus the
@@ -44,10 +50,11 @@
 #include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
-#include "commands/sequence.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "executor/tuptable.h"
 #include "common/hashfn.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
@@ -59,27 +66,47 @@
 
 #include "cache.h"
 #include "catalog.h"
+#include "connection.h"
 
 PG_FUNCTION_INFO_V1(connection_catalog_changed);
 
-#define CATALOG_SCHEMA		"connection"
+#define EXTENSION_NAME		"connection"
 #define CATALOG_TABLE		"pg_connection"
 #define CATALOG_NAME_INDEX	"pg_connection_name_index"
-#define CATALOG_SEQUENCE	"pg_connection_id_seq"
 #define CATALOG_ID_INDEX	"pg_connection_id_pkey"
 #define DEPEND_TABLE		"pg_connection_depend"
 #define DEPEND_REF_INDEX	"pg_connection_depend_ref_index"
 #define DEPEND_DEP_INDEX	"pg_connection_depend_dep_index"
+#define RESERVED_TABLE		"pg_connection_reserved"
+#define RESERVED_NAME_INDEX	"pg_connection_reserved_pkey"
+#define RESERVED_ID_INDEX	"pg_connection_reserved_connid_index"
 
 /* OIDs of the catalog objects, looked up once and reset on invalidation */
+static Oid	catalog_extension = InvalidOid;
+static Oid	catalog_namespace = InvalidOid;
 static Oid	catalog_relid = InvalidOid;
 static Oid	catalog_name_index = InvalidOid;
-static Oid	catalog_seq = InvalidOid;
 static Oid	catalog_id_index = InvalidOid;
 static Oid	depend_relid = InvalidOid;
 static Oid	depend_ref_index = InvalidOid;
 static Oid	depend_dep_index = InvalidOid;
+static Oid	reserved_relid = InvalidOid;
+static Oid	reserved_name_index = InvalidOid;
+static Oid	reserved_id_index = InvalidOid;
 static bool catalog_stale = false;	/* look up again before next use */
+
+/* The column types of the tables, as this code reads them. */
+static const Oid catalog_layout[Natts_pg_connection] = {
+	INT8OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, OIDOID, TEXTOID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID, TEXTOID, ACLITEMARRAYOID, JSONBOID, JSONBOID, BYTEAOID, TEXTOID
+};
+static const Oid depend_layout[Natts_pg_connection_depend] = {
+	INT8OID, OIDOID, OIDOID, INT4OID, INT8OID, CHAROID, TEXTOID, TEXTOID, TEXTARRAYOID,
+	TEXTARRAYOID
+};
+static const Oid reserved_layout[Natts_pg_connection_reserved] = {
+	TEXTOID, OIDOID, INT8OID, TIMESTAMPTZOID
+};
 
 struct ConnCatalogScan
 {
@@ -91,17 +118,72 @@ struct ConnCatalogScan
 	TupleTableSlot *slot;		/* for ConnCatalogNextShow, made on first use */
 };
 
+/*
+ * The extension's OID and schema in this database, from pg_extension;
+ * false when it is not installed.  Reports nothing.
+ */
+static bool
+find_extension(Oid *extoid, Oid *nspoid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		found = false;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(EXTENSION_NAME));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		*extoid = ((Form_pg_extension) GETSTRUCT(tup))->oid;
+		*nspoid = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+		found = true;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+static void
+not_installed(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("extension \"connection\" is not installed in this database"),
+			 errhint("Run CREATE EXTENSION connection.")));
+}
+
+/* The OID of a relation of the extension's schema; reports 55000. */
 static Oid
 lookup_catalog_oid(Oid nsp, const char *relname)
 {
 	Oid			relid = get_relname_relid(relname, nsp);
 
 	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("extension \"connection\" is not installed in this database"),
-				 errhint("Run CREATE EXTENSION connection.")));
+		not_installed();
 	return relid;
+}
+
+/* Check a table's columns against the layout this code reads. */
+static void
+check_layout(Oid relid, const Oid *types, int ncols)
+{
+	for (int i = 0; i < ncols; i++)
+		if (get_atttype(relid, i + 1) != types[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("table \"%s\" of extension \"connection\" does not have the expected columns",
+							get_rel_name(relid)),
+					 errhint("Reinstall the extension, or restore its tables from a backup.")));
+	if (get_atttype(relid, ncols + 1) != InvalidOid)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("table \"%s\" of extension \"connection\" does not have the expected columns",
+						get_rel_name(relid)),
+				 errhint("Reinstall the extension, or restore its tables from a backup.")));
 }
 
 /*
@@ -114,50 +196,105 @@ lookup_catalog_oid(Oid nsp, const char *relname)
 static void
 lookup_catalog(void)
 {
-	Oid			nsp;
-	Oid			relid,
+	Oid			extoid,
+				nsp,
+				relid,
 				name_index,
-				seq,
 				id_index,
 				dep_relid,
 				dep_ref_index,
-				dep_dep_index;
+				dep_dep_index,
+				res_relid,
+				res_name_index,
+				res_id_index;
 
 	if (OidIsValid(catalog_relid) && !catalog_stale)
 		return;
-	nsp = get_namespace_oid(CATALOG_SCHEMA, true);
+	if (!find_extension(&extoid, &nsp))
+		not_installed();
 	relid = lookup_catalog_oid(nsp, CATALOG_TABLE);
 	name_index = lookup_catalog_oid(nsp, CATALOG_NAME_INDEX);
-	seq = lookup_catalog_oid(nsp, CATALOG_SEQUENCE);
 	id_index = lookup_catalog_oid(nsp, CATALOG_ID_INDEX);
 	dep_relid = lookup_catalog_oid(nsp, DEPEND_TABLE);
 	dep_ref_index = lookup_catalog_oid(nsp, DEPEND_REF_INDEX);
 	dep_dep_index = lookup_catalog_oid(nsp, DEPEND_DEP_INDEX);
+	res_relid = lookup_catalog_oid(nsp, RESERVED_TABLE);
+	res_name_index = lookup_catalog_oid(nsp, RESERVED_NAME_INDEX);
+	res_id_index = lookup_catalog_oid(nsp, RESERVED_ID_INDEX);
+	check_layout(relid, catalog_layout, Natts_pg_connection);
+	check_layout(dep_relid, depend_layout, Natts_pg_connection_depend);
+	check_layout(res_relid, reserved_layout, Natts_pg_connection_reserved);
 
+	catalog_extension = extoid;
+	catalog_namespace = nsp;
 	catalog_relid = relid;
 	catalog_name_index = name_index;
-	catalog_seq = seq;
 	catalog_id_index = id_index;
 	depend_relid = dep_relid;
 	depend_ref_index = dep_ref_index;
 	depend_dep_index = dep_dep_index;
+	reserved_relid = res_relid;
+	reserved_name_index = res_name_index;
+	reserved_id_index = res_id_index;
 	catalog_stale = false;
 }
 
 /*
  * ConnCatalogInstalled
- *		Is the extension installed in this database?  Never reports an error
- *		(for hooks that run in every database).
+ *		Is the extension installed in this database (says pg_extension)?
+ *		Never reports an error (for hooks that run in every database).
  */
 bool
 ConnCatalogInstalled(void)
 {
+	Oid			extoid;
 	Oid			nsp;
 
 	if (OidIsValid(catalog_relid) && !catalog_stale)
 		return true;
-	nsp = get_namespace_oid(CATALOG_SCHEMA, true);
-	return OidIsValid(nsp) && OidIsValid(get_relname_relid(CATALOG_TABLE, nsp));
+	return find_extension(&extoid, &nsp);
+}
+
+/*
+ * ConnCatalogExtension, ConnCatalogNamespace
+ *		The extension's OID and schema (looking them up if need be).
+ */
+Oid
+ConnCatalogExtension(void)
+{
+	lookup_catalog();
+	return catalog_extension;
+}
+
+Oid
+ConnCatalogNamespace(void)
+{
+	lookup_catalog();
+	return catalog_namespace;
+}
+
+/*
+ * ConnCatalogRelids
+ *		The OIDs of the two catalog tables, if the extension is installed
+ *		and its objects look right; false otherwise.  Reports nothing.
+ */
+bool
+ConnCatalogRelids(Oid *relids)
+{
+	Oid			extoid;
+	Oid			nsp;
+
+	if (!OidIsValid(catalog_relid) || catalog_stale)
+	{
+		if (!find_extension(&extoid, &nsp))
+			return false;
+		relids[0] = get_relname_relid(CATALOG_TABLE, nsp);
+		relids[1] = get_relname_relid(DEPEND_TABLE, nsp);
+		return OidIsValid(relids[0]) && OidIsValid(relids[1]);
+	}
+	relids[0] = catalog_relid;
+	relids[1] = depend_relid;
+	return true;
 }
 
 /*
@@ -221,6 +358,24 @@ lock_name(const char *name, LOCKMODE mode)
 	}
 	h = hash_bytes((const unsigned char *) name, strlen(name));
 	LockDatabaseObject(catalog_relid, (Oid) h, 0, mode);
+}
+
+/*
+ * ConnCatalogUnlockName
+ *		Give back a name lock taken in this transaction for nothing (the
+ *		name turned out to belong to somebody else, who must not wait for
+ *		us).
+ */
+void
+ConnCatalogUnlockName(const char *name, LOCKMODE mode)
+{
+	uint32		h;
+
+	if (name_locks_escalated || MyProc->lxid != name_locks_lxid)
+		return;
+	h = hash_bytes((const unsigned char *) name, strlen(name));
+	UnlockDatabaseObject(catalog_relid, (Oid) h, 0, mode);
+	name_locks_taken--;
 }
 
 /*
@@ -470,13 +625,26 @@ ConnCatalogEndScan(ConnCatalogScan *scan)
 
 /*
  * ConnCatalogNextId
- *		A new connection id, from the extension's sequence.
+ *		A new connection id: 63 random bits, not yet used.  No sequence:
+ *		there is nothing a role with write access to every table (members
+ *		of pg_write_all_data) could set to make ids collide or run out, and
+ *		servers that create connections independently do not collide.
  */
 int64
 ConnCatalogNextId(void)
 {
+	int64		id;
+
 	lookup_catalog();
-	return nextval_internal(catalog_seq, false);
+	do
+	{
+		if (!pg_strong_random(&id, sizeof(id)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not generate a random connection id")));
+		id &= PG_INT64_MAX;
+	} while (id == 0 || ConnCatalogFetchById(id, CurrentMemoryContext) != NULL);
+	return id;
 }
 
 /* After a write: tell every backend's cache, and make it visible to us. */
@@ -717,6 +885,101 @@ ConnDependDelete(const ConnDepend *dep)
 						 InvalidSnapshot, true, &tmfd, false);
 	if (result != TM_Ok && result != TM_Deleted && result != TM_SelfModified)
 		elog(ERROR, "dependency record concurrently updated");
+	table_close(rel, NoLock);
+	CommandCounterIncrement();
+}
+
+/* ---------------------------------------------------------------------
+ * Reserved names (connection.pg_connection_reserved)
+ * ---------------------------------------------------------------------
+ */
+
+/* The reservation whose column attno equals key, in the current context. */
+static ConnReservation *
+fetch_reservation(AttrNumber attno, RegProcedure eqproc, Datum key, Oid indexid)
+{
+	Relation	rel;
+	ScanKeyData skey;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	ConnReservation *res = NULL;
+
+	rel = table_open(reserved_relid, AccessShareLock);
+	ScanKeyInit(&skey, attno, BTEqualStrategyNumber, eqproc, key);
+	scan = systable_beginscan(rel, indexid, true, NULL, 1, &skey);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		Datum		values[Natts_pg_connection_reserved];
+		bool		nulls[Natts_pg_connection_reserved];
+
+		heap_deform_tuple(tup, RelationGetDescr(rel), values, nulls);
+		res = palloc(sizeof(ConnReservation));
+		res->name = TextDatumGetCString(values[Anum_pg_connection_reserved_name - 1]);
+		res->owner = DatumGetObjectId(values[Anum_pg_connection_reserved_owner - 1]);
+		res->connid = DatumGetInt64(values[Anum_pg_connection_reserved_connid - 1]);
+		res->tid = tup->t_self;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return res;
+}
+
+/*
+ * ConnReservationFetch, ConnReservationByConnid
+ *		The reservation of a name, or of a dropped connection's id; NULL if
+ *		there is none.
+ */
+ConnReservation *
+ConnReservationFetch(const char *name)
+{
+	lookup_catalog();
+	return fetch_reservation(Anum_pg_connection_reserved_name, F_TEXTEQ,
+							 CStringGetTextDatum(name), reserved_name_index);
+}
+
+ConnReservation *
+ConnReservationByConnid(int64 connid)
+{
+	lookup_catalog();
+	return fetch_reservation(Anum_pg_connection_reserved_connid, F_INT8EQ,
+							 Int64GetDatum(connid), reserved_id_index);
+}
+
+/*
+ * ConnReservationInsert
+ *		Reserve the name of a connection dropped with force for its owner.
+ */
+void
+ConnReservationInsert(const ConnRow *row)
+{
+	Relation	rel;
+	HeapTuple	tup;
+	Datum		values[Natts_pg_connection_reserved];
+	bool		nulls[Natts_pg_connection_reserved] = {false};
+
+	lookup_catalog();
+	values[Anum_pg_connection_reserved_name - 1] = CStringGetTextDatum(row->name);
+	values[Anum_pg_connection_reserved_owner - 1] = ObjectIdGetDatum(row->owner);
+	values[Anum_pg_connection_reserved_connid - 1] = Int64GetDatum(row->id);
+	values[Anum_pg_connection_reserved_dropped_time - 1] =
+		TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	rel = table_open(reserved_relid, RowExclusiveLock);
+	tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+	CatalogTupleInsert(rel, tup);
+	heap_freetuple(tup);
+	table_close(rel, NoLock);
+	CommandCounterIncrement();
+}
+
+void
+ConnReservationDelete(const ConnReservation *res)
+{
+	Relation	rel;
+
+	lookup_catalog();
+	rel = table_open(reserved_relid, RowExclusiveLock);
+	CatalogTupleDelete(rel, (ItemPointer) &res->tid);
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
 }

@@ -72,6 +72,25 @@ typedef struct ConnRow
 #define Anum_pg_connection_depend_objnames		9
 #define Anum_pg_connection_depend_objargs		10
 
+/* Columns of connection.pg_connection_reserved (1.1). */
+#define Natts_pg_connection_reserved				4
+#define Anum_pg_connection_reserved_name			1
+#define Anum_pg_connection_reserved_owner			2
+#define Anum_pg_connection_reserved_connid			3
+#define Anum_pg_connection_reserved_dropped_time	4
+
+/*
+ * The name of a connection dropped with force while objects still named
+ * it: reserved for its owner until none does.
+ */
+typedef struct ConnReservation
+{
+	char	   *name;
+	Oid			owner;
+	int64		connid;			/* the dropped connection's id */
+	ItemPointerData tid;
+} ConnReservation;
+
 #define CONN_DEP_MANUAL		'm'		/* add_dependency() */
 #define CONN_DEP_OPTIONS	'o'		/* OPTIONS (connection '...') */
 #define CONN_DEP_PROPERTY	'p'		/* STORAGE_CONNECTION, SOURCE_CONNECTION */
@@ -100,9 +119,13 @@ typedef struct ConnCatalogScan ConnCatalogScan;
 
 extern Oid	ConnCatalogRelidIfKnown(void);
 extern bool ConnCatalogInstalled(void);
+extern Oid	ConnCatalogExtension(void);
+extern Oid	ConnCatalogNamespace(void);
+extern bool ConnCatalogRelids(Oid *relids);
 extern void ConnCatalogReset(void);
 extern void ConnCatalogLockNames(const char *name1, const char *name2);
 extern void ConnCatalogLockName(const char *name, LOCKMODE mode);
+extern void ConnCatalogUnlockName(const char *name, LOCKMODE mode);
 extern ConnRow *ConnCatalogFetch(const char *name, MemoryContext mcxt);
 extern ConnRow *ConnCatalogFetchById(int64 id, MemoryContext mcxt);
 extern ConnCatalogScan *ConnCatalogBeginScan(LOCKMODE lockmode);
@@ -121,5 +144,10 @@ extern List *ConnDependByDependent(Oid classid, Oid objid, int32 objsubid, int64
 extern void ConnDependInsert(const ConnDepend *dep);
 extern void ConnDependUpdate(const ConnDepend *dep);
 extern void ConnDependDelete(const ConnDepend *dep);
+
+extern ConnReservation *ConnReservationFetch(const char *name);
+extern ConnReservation *ConnReservationByConnid(int64 connid);
+extern void ConnReservationInsert(const ConnRow *row);
+extern void ConnReservationDelete(const ConnReservation *res);
 
 #endif							/* CONNECTION_CATALOG_H */

@@ -31,8 +31,11 @@
 #include "cache.h"
 #include "catalog.h"
 #include "commands.h"
+#include "connection.h"
 #include "crypto.h"
 #include "depend.h"
+#include "hooks.h"
+#include "http.h"
 #include "privileges.h"
 #include "registry.h"
 
@@ -162,15 +165,19 @@ set_row_props(ConnRow *row, const ConnProps *props)
 
 /*
  * Check the properties that name other connections: they must exist (and be
- * kept from being dropped until we commit), and be of the right kind.
+ * kept from being dropped until we commit), be of the right kind, and, when
+ * the reference is new (not in oldprops), be usable by the current user:
+ * naming a connection pins it against drop() and, for SOURCE_CONNECTION,
+ * signs with its keys.
  */
 static void
-check_references(const ConnProps *props, const char *connname)
+check_references(const ConnProps *props, const ConnProps *oldprops, const char *connname)
 {
 	for (int i = 0; i < props->type->nprops; i++)
 	{
 		const ConnPropDef *def = &props->type->props[i];
 		const char *refname = props->values[i];
+		const char *oldname = oldprops ? ConnPropValue(oldprops, def->name) : NULL;
 		ConnRow    *ref;
 
 		if (def->fmt != CONN_FMT_CONNECTION || refname == NULL)
@@ -186,6 +193,8 @@ check_references(const ConnProps *props, const char *connname)
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("connection \"%s\" does not exist", refname),
 					 errdetail("Property \"%s\" of connection \"%s\" names it.", def->name, connname)));
+		if (oldname == NULL || strcmp(oldname, refname) != 0)
+			ConnCheckUsage(ref);
 		if (strcmp(def->name, "STORAGE_CONNECTION") == 0 &&
 			strcmp(ref->type->category, "STORAGE") != 0)
 			ereport(ERROR,
@@ -204,6 +213,33 @@ check_references(const ConnProps *props, const char *connname)
 }
 
 /*
+ * The endpoints a connection makes the server send requests to must be
+ * ones connection.allowed_hosts admits (checked again at every request).
+ */
+static void
+check_endpoints(const ConnProps *props)
+{
+	for (int i = 0; i < props->type->nprops; i++)
+	{
+		const ConnPropDef *def = &props->type->props[i];
+		ConnEndpoint ep;
+
+		if (def->fmt != CONN_FMT_ENDPOINT || props->values[i] == NULL)
+			continue;
+		ConnHttpEndpoint(props->values[i], def->name, &ep);
+		(void) ConnHttpAllowed(&ep, def->name);
+	}
+}
+
+static void
+exists_skipping(const char *name)
+{
+	ereport(NOTICE,
+			(errcode(ERRCODE_DUPLICATE_OBJECT),
+			 errmsg("connection \"%s\" already exists, skipping", name)));
+}
+
+/*
  * ConnCreate
  *		create() for callers in C: name already normalized, properties as
  *		given by the user.
@@ -213,8 +249,10 @@ ConnCreate(const char *name, const char *category, const char *typname, Jsonb *j
 		   const char *comment, bool if_not_exists, bool or_replace)
 {
 	ConnProps	props;
+	ConnProps	oldprops;
 	ConnRow    *old;
 	ConnRow    *row;
+	ConnReservation *reservation = NULL;
 
 	if (if_not_exists && or_replace)
 		ereport(ERROR,
@@ -226,16 +264,22 @@ ConnCreate(const char *name, const char *category, const char *typname, Jsonb *j
 	props.type = ConnLookupType(category, typname);
 	ConnParseProps(&props, json);
 
+	/* an outsider's IF NOT EXISTS must not hold the owner's name lock */
+	if (if_not_exists && ConnCatalogFetch(name, CurrentMemoryContext) != NULL)
+	{
+		ConnWipeProps(&props);
+		exists_skipping(name);
+		return;
+	}
 	ConnCatalogLockNames(name, NULL);
 	old = ConnCatalogFetch(name, CurrentMemoryContext);
 	if (old)
 	{
 		if (if_not_exists)
 		{
+			ConnCatalogUnlockName(name, AccessExclusiveLock);
 			ConnWipeProps(&props);
-			ereport(NOTICE,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("connection \"%s\" already exists, skipping", name)));
+			exists_skipping(name);
 			return;
 		}
 		if (!or_replace)
@@ -244,22 +288,24 @@ ConnCreate(const char *name, const char *category, const char *typname, Jsonb *j
 					 errmsg("connection \"%s\" already exists", name),
 					 errhint("Use or_replace => true to replace it, or connection.alter() to change it.")));
 		ConnCheckOwner(old);
+		ConnRowProps(old, &oldprops, false);
 
 		/* a replaced role-based connection keeps its EXTERNAL_ID */
 		if (ConnPropsRoleMode(&props))
 		{
-			ConnProps	oldprops;
 			int			newidx = ConnLookupProp(props.type, "EXTERNAL_ID", true);
 			int			oldidx = ConnLookupProp(old->type, "EXTERNAL_ID", true);
 
-			ConnRowProps(old, &oldprops, false);
 			if (newidx >= 0 && oldidx >= 0)
 				props.values[newidx] = oldprops.values[oldidx];
 		}
 	}
+	else
+		reservation = ConnDependCheckReservation(name);
 
 	ConnValidateProps(&props, name, true);
-	check_references(&props, name);
+	check_endpoints(&props);
+	check_references(&props, old ? &oldprops : NULL, name);
 	if (old)
 		ConnDependCheckRetype(old, props.type);
 
@@ -293,6 +339,8 @@ ConnCreate(const char *name, const char *category, const char *typname, Jsonb *j
 	else
 		ConnCatalogInsert(row);
 	ConnDependSyncProperties(row, &props);
+	if (reservation)
+		ConnDependAdopt(reservation, row->id);
 	ConnCacheInvalidate();
 }
 
@@ -303,19 +351,23 @@ ConnCreate(const char *name, const char *category, const char *typname, Jsonb *j
 Datum
 connection_create(PG_FUNCTION_ARGS)
 {
-	char	   *name = ConnArgName(fcinfo, 0);
-	char	   *category = ConnArgText(fcinfo, 1, "connection category");
-	char	   *typname = ConnArgText(fcinfo, 2, "connection type");
-	char	   *comment = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
-	bool		if_not_exists = arg_bool(fcinfo, 5, "if_not_exists");
-	bool		or_replace = arg_bool(fcinfo, 6, "or_replace");
+	char	   *name;
+	char	   *category;
+	char	   *typname;
 
+	/* first of all: whatever fails below, the statement passes secrets */
+	ConnMarkSecretStatement();
+	name = ConnArgName(fcinfo, 0);
+	category = ConnArgText(fcinfo, 1, "connection category");
+	typname = ConnArgText(fcinfo, 2, "connection type");
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("connection properties must not be null"),
 				 errhint("Pass '{}' for a connection without properties.")));
-	ConnCreate(name, category, typname, PG_GETARG_JSONB_P(3), comment, if_not_exists, or_replace);
+	ConnCreate(name, category, typname, PG_GETARG_JSONB_P(3),
+			   PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4)),
+			   arg_bool(fcinfo, 5, "if_not_exists"), arg_bool(fcinfo, 6, "or_replace"));
 	PG_RETURN_VOID();
 }
 
@@ -392,20 +444,52 @@ merge_props(ConnProps *props, const char *connname, Jsonb *set, ArrayType *unset
 }
 
 /*
+ * A disabled connection may be enabled only with every connection it must
+ * name (a drop with force clears such properties and disables it).
+ */
+static void
+check_enabling(const ConnRow *row)
+{
+	ConnProps	props;
+
+	ConnRowProps(row, &props, false);
+	for (int i = 0; i < props.type->nprops; i++)
+	{
+		const ConnPropDef *def = &props.type->props[i];
+
+		if (def->fmt == CONN_FMT_CONNECTION && def->req == CONN_REQ_REQUIRED &&
+			props.values[i] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("connection \"%s\" cannot be enabled without property \"%s\"",
+							row->name, def->name),
+					 errdetail("The connection it named was dropped."),
+					 errhint("Set the property with set_properties in the same call.")));
+	}
+}
+
+/*
  * connection.alter(name, set_properties, unset_properties, enabled, comment,
  *					rename_to, owner)
  */
 Datum
 connection_alter(PG_FUNCTION_ARGS)
 {
-	char	   *name = ConnArgName(fcinfo, 0);
-	Jsonb	   *set = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
-	ArrayType  *unset = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
-	char	   *newname = PG_ARGISNULL(5) ? NULL :
-		ConnNormalizeName(text_to_cstring(PG_GETARG_TEXT_PP(5)), "connection name");
+	char	   *name;
+	Jsonb	   *set;
+	ArrayType  *unset;
+	char	   *newname;
 	ConnRow    *row;
+	ConnReservation *reservation = NULL;
 	bool		changed = false;
 
+	/* first of all: whatever fails below, the statement passes secrets */
+	ConnMarkSecretStatement();
+	name = ConnArgName(fcinfo, 0);
+	set = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	unset = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
+	newname = PG_ARGISNULL(5) ? NULL :
+		ConnNormalizeName(text_to_cstring(PG_GETARG_TEXT_PP(5)), "connection name");
 	if (unset && ARR_NDIM(unset) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -417,12 +501,15 @@ connection_alter(PG_FUNCTION_ARGS)
 	if (set || unset)
 	{
 		ConnProps	props;
+		ConnProps	oldprops;
 		bool		provider_changed;
 
+		ConnRowProps(row, &oldprops, false);
 		ConnRowProps(row, &props, true);
 		provider_changed = merge_props(&props, name, set, unset);
 		ConnValidateProps(&props, name, provider_changed);
-		check_references(&props, name);
+		check_endpoints(&props);
+		check_references(&props, &oldprops, name);
 		set_row_props(row, &props);
 		ConnWipeProps(&props);
 		ConnDependSyncProperties(row, &props);
@@ -430,6 +517,8 @@ connection_alter(PG_FUNCTION_ARGS)
 	}
 	if (!PG_ARGISNULL(3))
 	{
+		if (PG_GETARG_BOOL(3) && !row->enabled)
+			check_enabling(row);
 		row->enabled = PG_GETARG_BOOL(3);
 		changed = true;
 	}
@@ -446,6 +535,7 @@ connection_alter(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("connection \"%s\" already exists", newname)));
+		reservation = ConnDependCheckReservation(newname);
 		ConnDependBeforeRename(row, newname);
 		row->name = newname;
 		changed = true;
@@ -468,6 +558,8 @@ connection_alter(PG_FUNCTION_ARGS)
 	{
 		row->modified = now_ms();
 		ConnCatalogUpdate(row);
+		if (reservation)
+			ConnDependAdopt(reservation, row->id);
 		ConnCacheInvalidate();
 	}
 	PG_RETURN_VOID();
@@ -492,6 +584,7 @@ ConnDrop(const char *name, bool if_exists, bool force, const char *category)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("connection \"%s\" does not exist", name)));
+		ConnCatalogUnlockName(name, AccessExclusiveLock);
 		ereport(NOTICE,
 				(errmsg("connection \"%s\" does not exist, skipping", name)));
 		return;

@@ -14,6 +14,7 @@
 #include "fmgr.h"
 
 #include "cache.h"
+#include "connection.h"
 #include "guc.h"
 #include "hooks.h"
 

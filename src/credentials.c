@@ -8,8 +8,9 @@
  * This is the hot path.  The row and, after the first call, its decrypted
  * properties come from the backend cache (cache.c), so a warm call neither
  * reads the table nor decrypts.  A cold call decrypts in a short-lived
- * memory context that is zeroed before it is released; the cache keeps its
- * own copy (zeroed when dropped), and the caller gets another.
+ * memory context whose plaintext is wiped when it is deleted; the cache
+ * keeps its own copy (wiped when dropped), and the caller gets another, in
+ * memory wiped when the caller's context is reset (wipe.c).
  *
  * IDENTIFICATION
  *	  src/credentials.c
@@ -26,88 +27,116 @@
 
 #include "cache.h"
 #include "commands.h"
+#include "connection.h"
 #include "credentials.h"
 #include "crypto.h"
 #include "guc.h"
 #include "privileges.h"
 #include "registry.h"
 #include "sts.h"
+#include "wipe.h"
 
 PG_FUNCTION_INFO_V1(connection_credentials);
 PG_FUNCTION_INFO_V1(connection_property);
 
 /*
- * The cached row of a connection the current user may use right now:
- * reports 42704 if it does not exist, 42501 without the right, 55000 when
- * it is disabled.
- */
-const ConnRow *
-ConnUsableRow(const char *name)
-{
-	const ConnRow *row = ConnCacheGet(name);
-
-	ConnCheckUsage(row);
-	if (!row->enabled)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("connection \"%s\" is disabled", name),
-				 errhint("Enable it with connection.alter('%s', enabled => true).", name)));
-	return row;
-}
-
-/*
- * With connection.log_usage, one LOG line per hand-out of decrypted values:
- * who, which connection, through which function.  Never a value, and no
- * STATEMENT or CONTEXT line.  Writes nothing, so it works on a standby.
+ * With connection.log_usage, one line in the server log (never to the
+ * client) per hand-out of decrypted values, and per refusal: who, which
+ * connection, through which function, and why a refusal.  Never a value,
+ * and no STATEMENT or CONTEXT line.  Writes nothing, so it works on a
+ * standby.
  */
 void
 ConnLogUsage(const char *name, const char *function)
 {
 	if (!conn_log_usage)
 		return;
-	ereport(LOG,
+	ereport(LOG_SERVER_ONLY,
 			(errmsg("role \"%s\" used the credentials of connection \"%s\" through %s",
 					GetUserNameFromId(GetUserId(), false), name, function),
 			 errhidestmt(true),
 			 errhidecontext(true)));
 }
 
+static void
+log_refusal(const char *name, const char *function, const char *why)
+{
+	if (!conn_log_usage)
+		return;
+	ereport(LOG_SERVER_ONLY,
+			(errmsg("role \"%s\" was refused the credentials of connection \"%s\" through %s: %s",
+					GetUserNameFromId(GetUserId(), false), name, function, why),
+			 errhidestmt(true),
+			 errhidecontext(true)));
+}
+
+/*
+ * The cached row of a connection the current user may use right now
+ * through function (for the audit): reports 42704 if it does not exist,
+ * 42501 without the right, 55000 when it is disabled.
+ */
+const ConnRow *
+ConnUsableRow(const char *name, const char *function)
+{
+	const ConnRow *row = ConnCacheLookup(name);
+
+	if (row == NULL)
+	{
+		log_refusal(name, function, "it does not exist");
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("connection \"%s\" does not exist", name)));
+	}
+	if (!ConnHasUsage(row, GetUserId()))
+	{
+		log_refusal(name, function, "permission denied");
+		ConnCheckUsage(row);
+	}
+	if (!row->enabled)
+	{
+		log_refusal(name, function, "it is disabled");
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("connection \"%s\" is disabled", name),
+				 errhint("Enable it with connection.alter('%s', enabled => true).", name)));
+	}
+	return row;
+}
+
 /*
  * The decrypted properties of a usable row, as the jsonb credentials()
- * returns, palloc'd in the caller's context: from the cache when it has
- * them, else decrypted (in a short-lived context, zeroed) and kept there.
+ * returns, in wiped memory of the caller's context: from the cache when it
+ * has them, else decrypted (in a short-lived context whose plaintext is
+ * wiped) and kept there.
  */
 Jsonb *
 ConnDecryptedProps(const ConnRow *row)
 {
 	const Jsonb *cached = ConnCacheDecrypted(row);
-	MemoryContext cxt;
-	MemoryContext old;
-	ConnProps	props;
+	MemoryContext cxt = NULL;
 	Jsonb	   *result;
 
 	if (cached == NULL)
 	{
+		MemoryContext old;
+		ConnProps	props;
+		Jsonb	   *decrypted;
+
 		cxt = AllocSetContextCreate(CurrentMemoryContext, "connection decrypted properties",
 									ALLOCSET_SMALL_SIZES);
 		old = MemoryContextSwitchTo(cxt);
 		ConnRowProps(row, &props, true);
-		result = ConnPropsToJsonb(&props, CONN_ALL_KINDS, false);
-		ConnWipeProps(&props);
+		decrypted = ConnPropsToJsonb(&props, CONN_ALL_KINDS, false);
+		ConnWipeVarlena(cxt, decrypted);
 		MemoryContextSwitchTo(old);
-		ConnCacheKeepDecrypted(row, result);
-		cached = result;
+		ConnCacheKeepDecrypted(row, decrypted);
+		cached = decrypted;
 	}
-	else
-		cxt = NULL;
 
-	result = palloc(VARSIZE(cached));
+	result = ConnAllocWiped(CurrentMemoryContext, VARSIZE(cached));
 	memcpy(result, cached, VARSIZE(cached));
 	if (cxt)
-	{
-		explicit_bzero(VARDATA(cached), VARSIZE(cached) - VARHDRSZ);
 		MemoryContextDelete(cxt);
-	}
 	return result;
 }
 
@@ -127,7 +156,7 @@ Datum
 connection_credentials(PG_FUNCTION_ARGS)
 {
 	char	   *name = ConnArgName(fcinfo, 0);
-	const ConnRow *row = ConnUsableRow(name);
+	const ConnRow *row = ConnUsableRow(name, "connection.credentials()");
 	Jsonb	   *result;
 
 	if (ConnRowRoleMode(row))
@@ -148,7 +177,7 @@ connection_property(PG_FUNCTION_ARGS)
 {
 	char	   *name = ConnArgName(fcinfo, 0);
 	char	   *propname = ConnArgText(fcinfo, 1, "property name");
-	const ConnRow *row = ConnUsableRow(name);
+	const ConnRow *row = ConnUsableRow(name, "connection.property()");
 	int			idx = ConnLookupProp(row->type, propname, false);
 	const ConnPropDef *def = &row->type->props[idx];
 	Jsonb	   *all;
@@ -168,12 +197,10 @@ connection_property(PG_FUNCTION_ARGS)
 	all = ConnDecryptedProps(row);
 	v = getKeyJsonValueFromContainer(&all->root, def->name, strlen(def->name), NULL);
 	if (v == NULL || v->type != jbvString)
-	{
-		explicit_bzero(VARDATA(all), VARSIZE(all) - VARHDRSZ);
 		PG_RETURN_NULL();
-	}
 	ConnLogUsage(name, psprintf("connection.property() of %s", def->name));
-	result = cstring_to_text_with_len(v->val.string.val, v->val.string.len);
-	explicit_bzero(VARDATA(all), VARSIZE(all) - VARHDRSZ);
+	result = ConnAllocWiped(CurrentMemoryContext, VARHDRSZ + v->val.string.len);
+	SET_VARSIZE(result, VARHDRSZ + v->val.string.len);
+	memcpy(VARDATA(result), v->val.string.val, v->val.string.len);
 	PG_RETURN_TEXT_P(result);
 }

@@ -14,7 +14,7 @@
 
 #include "catalog.h"
 
-extern const ConnRow *ConnUsableRow(const char *name);
+extern const ConnRow *ConnUsableRow(const char *name, const char *function);
 extern void ConnLogUsage(const char *name, const char *function);
 extern Jsonb *ConnDecryptedProps(const ConnRow *row);
 extern bool ConnRowRoleMode(const ConnRow *row);

@@ -23,8 +23,17 @@
  *		"connection/1" id NAME VALUE NAME VALUE ...
  * Text values cannot contain NUL, so the layout is unambiguous.
  *
- * pgcrypto's functions are found through its extension's schema and called
- * by OID, never through search_path.
+ * pgcrypto is called through the entry points of its library
+ * ($libdir/pgcrypto), never through SQL objects: whoever owns the schema
+ * pgcrypto is installed in (a trusted extension: any role with CREATE on
+ * the database can install it into a schema of hers) cannot put a function
+ * of hers in its place, and no search_path matters.  The installed
+ * extension is still required (connection.control), so that pgcrypto is
+ * present and versioned with the database.
+ *
+ * Every plaintext -- keys, the plaintext handed to pgcrypto and what it
+ * returns, each decrypted value -- is allocated in memory that is zeroed
+ * when its context goes (wipe.c), whatever path the code takes.
  *
  * IDENTIFICATION
  *	  src/crypto.c
@@ -35,27 +44,17 @@
 
 #include <sys/stat.h>
 
-#include "access/genam.h"
-#include "access/htup_details.h"
-#include "access/table.h"
-#include "catalog/indexing.h"
-#include "catalog/pg_extension.h"
-#include "catalog/pg_type.h"
-#include "commands/extension.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
-#include "nodes/makefuncs.h"
-#include "parser/parse_func.h"
-#include "port/pg_bswap.h"
 #include "storage/fd.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "connection.h"
 #include "crypto.h"
+#include "wipe.h"
 
 char	   *conn_key_file = NULL;
 char	   *conn_key_command = NULL;
@@ -75,10 +74,12 @@ static ConnKey *keys = NULL;	/* keys[0] is the current key */
 static int	nkeys = 0;
 static bool keys_valid = false;
 
-/* pgcrypto functions, looked up once per backend */
-static bool pgcrypto_valid = false;
-static FmgrInfo encrypt_fn;
-static FmgrInfo decrypt_fn;
+/* pgcrypto's entry points, loaded once per backend */
+static PGFunction encrypt_fn = NULL;
+static PGFunction decrypt_fn = NULL;
+
+/* A random 256-bit key has about 30 distinct byte values; fewer is a mistake. */
+#define MIN_DISTINCT_KEY_BYTES 20
 
 /*
  * pgcrypto options.  The password is a uniformly random 256-bit key, so an
@@ -103,22 +104,10 @@ ConnKeysInvalidate(void)
 	keys_valid = false;
 }
 
-/*
- * ConnCryptoReset
- *		Forget the pgcrypto function lookups (the extension may have been
- *		dropped and created again).
- */
-void
-ConnCryptoReset(void)
-{
-	pgcrypto_valid = false;
-}
-
+/* Forget the keys; their memory is wiped with KeyContext. */
 static void
 wipe_keys(void)
 {
-	if (keys)
-		explicit_bzero(keys, sizeof(ConnKey) * nkeys);
 	keys = NULL;
 	nkeys = 0;
 	if (KeyContext)
@@ -137,22 +126,26 @@ read_key_file(StringInfo buf)
 	if (stat(conn_key_file, &st) != 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
-				 errmsg("could not access key file \"%s\": %m", conn_key_file)));
+				 errmsg("could not access the key file of connection.key_file: %m"),
+				 errdetail_log("The key file is \"%s\".", conn_key_file)));
 	if (!S_ISREG(st.st_mode))
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIG_FILE_ERROR),
-				 errmsg("key file \"%s\" is not a regular file", conn_key_file)));
+				 errmsg("the key file of connection.key_file is not a regular file"),
+				 errdetail_log("The key file is \"%s\".", conn_key_file)));
 	if (st.st_mode & (S_IWGRP | S_IRWXO))
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIG_FILE_ERROR),
-				 errmsg("key file \"%s\" has group or world access", conn_key_file),
-				 errdetail("The key file must not be writable by its group nor accessible to others (permissions 0640 or stricter).")));
+				 errmsg("the key file of connection.key_file has group or world access"),
+				 errdetail("The key file must not be writable by its group nor accessible to others (permissions 0640 or stricter)."),
+				 errdetail_log("The key file is \"%s\".", conn_key_file)));
 
 	f = AllocateFile(conn_key_file, "r");
 	if (f == NULL)
 		ereport(ERROR,
 				(errcode_for_file_access(),
-				 errmsg("could not open key file \"%s\": %m", conn_key_file)));
+				 errmsg("could not open the key file of connection.key_file: %m"),
+				 errdetail_log("The key file is \"%s\".", conn_key_file)));
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 	{
 		if (buf->len + n > MAX_KEY_SOURCE)
@@ -161,7 +154,8 @@ read_key_file(StringInfo buf)
 			FreeFile(f);
 			ereport(ERROR,
 					(errcode(ERRCODE_CONFIG_FILE_ERROR),
-					 errmsg("key file \"%s\" is too large", conn_key_file)));
+					 errmsg("the key file of connection.key_file is too large"),
+					 errdetail_log("The key file is \"%s\".", conn_key_file)));
 		}
 		appendBinaryStringInfo(buf, chunk, n);
 	}
@@ -169,7 +163,8 @@ read_key_file(StringInfo buf)
 	if (ferror(f))
 		ereport(ERROR,
 				(errcode_for_file_access(),
-				 errmsg("could not read key file \"%s\": %m", conn_key_file)));
+				 errmsg("could not read the key file of connection.key_file: %m"),
+				 errdetail_log("The key file is \"%s\".", conn_key_file)));
 	FreeFile(f);
 }
 
@@ -199,7 +194,7 @@ run_key_command(StringInfo buf)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIG_FILE_ERROR),
 				 errmsg("connection.key_command failed"),
-				 errdetail("The command %s.", wait_result_to_str(rc))));
+				 errdetail_internal("%s", wait_result_to_str(rc))));
 	if (buf->len >= MAX_KEY_SOURCE)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIG_FILE_ERROR),
@@ -235,23 +230,63 @@ hexval(char c)
 	return -1;
 }
 
+static void
+invalid_key(int lineno, bool from_command, const char *detail)
+{
+	if (from_command)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("invalid key in line %d of the output of connection.key_command", lineno),
+				 errdetail_internal("%s", detail)));
+	ereport(ERROR,
+			(errcode(ERRCODE_CONFIG_FILE_ERROR),
+			 errmsg("invalid key in line %d of the key file of connection.key_file", lineno),
+			 errdetail_internal("%s", detail)));
+}
+
 /*
- * Parse the key source into keys[].  Lines are trimmed; empty lines and
- * lines starting with '#' are skipped.  Errors name the line number only.
+ * Is a key degenerate: too few distinct byte values for 256 random bits
+ * (all zeros, a repeated pattern, a counting sequence of few values)?  A
+ * random key has fewer than MIN_DISTINCT_KEY_BYTES distinct values with a
+ * probability below 1e-12.
+ */
+static bool
+degenerate_key(const uint8 *raw)
+{
+	bool		seen[256] = {false};
+	int			distinct = 0;
+	bool		arithmetic = true;
+
+	for (int i = 0; i < KEY_BYTES; i++)
+	{
+		if (!seen[raw[i]])
+			distinct++;
+		seen[raw[i]] = true;
+		if (i >= 2 && (uint8) (raw[i] - raw[i - 1]) != (uint8) (raw[1] - raw[0]))
+			arithmetic = false;
+	}
+	return distinct < MIN_DISTINCT_KEY_BYTES || arithmetic;
+}
+
+/*
+ * Parse the key source into keys[] (in KeyContext, wiped when it is
+ * reset).  Lines are trimmed; empty lines and lines starting with '#' are
+ * skipped.  Errors name the line number only, never the file's path
+ * (superusers find it in the server log) nor the key.
  */
 static void
-parse_keys(char *text, const char *source)
+parse_keys(char *text, bool from_command)
 {
 	int			lineno = 0;
 	int			cap = 4;
 	char	   *line = text;
+	uint8	   *raw = ConnAllocWiped(KeyContext, KEY_BYTES);
 
-	keys = MemoryContextAllocZero(KeyContext, sizeof(ConnKey) * cap);
+	keys = ConnAllocWiped(KeyContext, sizeof(ConnKey) * cap);
 	while (line && *line)
 	{
 		char	   *next = strchr(line, '\n');
 		char	   *end;
-		uint8		raw[KEY_BYTES];
 		int			len;
 
 		if (next)
@@ -270,32 +305,27 @@ parse_keys(char *text, const char *source)
 		}
 
 		if (len != KEY_HEX)
-			ereport(ERROR,
-					(errcode(ERRCODE_CONFIG_FILE_ERROR),
-					 errmsg("invalid key in line %d of %s", lineno, source),
-					 errdetail("Each key must be %d hexadecimal digits (256 bits).", KEY_HEX)));
+			invalid_key(lineno, from_command,
+						psprintf("Each key must be %d hexadecimal digits (256 bits).", KEY_HEX));
 		for (int i = 0; i < KEY_BYTES; i++)
 		{
 			int			hi = hexval(line[2 * i]);
 			int			lo = hexval(line[2 * i + 1]);
 
 			if (hi < 0 || lo < 0)
-			{
-				explicit_bzero(raw, sizeof(raw));
-				ereport(ERROR,
-						(errcode(ERRCODE_CONFIG_FILE_ERROR),
-						 errmsg("invalid key in line %d of %s", lineno, source),
-						 errdetail("Each key must be %d hexadecimal digits (256 bits).", KEY_HEX)));
-			}
+				invalid_key(lineno, from_command,
+							psprintf("Each key must be %d hexadecimal digits (256 bits).", KEY_HEX));
 			raw[i] = (uint8) (hi << 4 | lo);
 		}
+		if (degenerate_key(raw))
+			invalid_key(lineno, from_command,
+						"The key is not random: generate one with od -An -tx1 -N32 /dev/urandom.");
 
 		if (nkeys == cap)
 		{
-			ConnKey    *bigger = MemoryContextAllocZero(KeyContext, sizeof(ConnKey) * cap * 2);
+			ConnKey    *bigger = ConnAllocWiped(KeyContext, sizeof(ConnKey) * cap * 2);
 
 			memcpy(bigger, keys, sizeof(ConnKey) * cap);
-			explicit_bzero(keys, sizeof(ConnKey) * cap);
 			keys = bigger;
 			cap *= 2;
 		}
@@ -303,19 +333,23 @@ parse_keys(char *text, const char *source)
 		hex_encode((const char *) raw, KEY_BYTES, keys[nkeys].hex);
 		keys[nkeys].hex[KEY_HEX] = '\0';
 		fingerprint(raw, keys[nkeys].fingerprint);
-		explicit_bzero(raw, sizeof(raw));
 		nkeys++;
 		line = next;
 	}
+	if (nkeys == 0 && from_command)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("the output of connection.key_command contains no key")));
 	if (nkeys == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIG_FILE_ERROR),
-				 errmsg("%s contains no key", source)));
+				 errmsg("the key file of connection.key_file contains no key")));
 }
 
 /*
  * Make sure keys[] reflects the current configuration.  Reports 55000 when
- * no key source is configured.
+ * no key source is configured.  The key source's content is read into one
+ * buffer of a short-lived context, wiped when it goes.
  */
 static void
 load_keys(void)
@@ -323,7 +357,7 @@ load_keys(void)
 	StringInfoData buf;
 	bool		have_file = conn_key_file && conn_key_file[0];
 	bool		have_command = conn_key_command && conn_key_command[0];
-	const char *source;
+	MemoryContext cxt;
 
 	if (keys_valid)
 		return;
@@ -344,27 +378,28 @@ load_keys(void)
 		KeyContext = AllocSetContextCreate(TopMemoryContext, "connection keys",
 										   ALLOCSET_SMALL_SIZES);
 
-	initStringInfo(&buf);
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "connection key source",
+								ALLOCSET_SMALL_SIZES);
+	buf.maxlen = MAX_KEY_SOURCE + 1;
+	buf.data = ConnAllocWiped(cxt, buf.maxlen);
+	buf.len = 0;
+	buf.cursor = 0;
 	PG_TRY();
 	{
 		if (have_file)
-		{
 			read_key_file(&buf);
-			source = psprintf("key file \"%s\"", conn_key_file);
-		}
 		else
-		{
 			run_key_command(&buf);
-			source = "the output of connection.key_command";
-		}
-		parse_keys(buf.data, source);
+		parse_keys(buf.data, !have_file);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		explicit_bzero(buf.data, buf.maxlen);
-		pfree(buf.data);
+		wipe_keys();
+		MemoryContextDelete(cxt);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	MemoryContextDelete(cxt);
 
 	keys_valid = true;
 }
@@ -390,59 +425,35 @@ find_key(const char *fp)
 	return NULL;
 }
 
-/* Look up pgcrypto's two functions in its own schema. */
+/* Load pgcrypto's two entry points from its library. */
 static void
-lookup_pgcrypto(void)
+load_pgcrypto(void)
 {
-	Oid			extoid;
-	Oid			nspoid = InvalidOid;
-	char	   *nspname;
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
-	Oid			argtypes[3] = {BYTEAOID, TEXTOID, TEXTOID};
-	Oid			fn;
-
-	if (pgcrypto_valid)
+	if (encrypt_fn)
 		return;
-
-	extoid = get_extension_oid("pgcrypto", true);
-	if (!OidIsValid(extoid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("extension \"pgcrypto\" is not installed")));
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(extoid));
-	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		nspoid = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-
-	nspname = get_namespace_name(nspoid);
-	if (nspname == NULL)
-		elog(ERROR, "cache lookup failed for schema of extension pgcrypto");
-
-	fn = LookupFuncName(list_make2(makeString(nspname), makeString("pgp_sym_encrypt_bytea")),
-						3, argtypes, false);
-	fmgr_info_cxt(fn, &encrypt_fn, TopMemoryContext);
-	fn = LookupFuncName(list_make2(makeString(nspname), makeString("pgp_sym_decrypt_bytea")),
-						3, argtypes, false);
-	fmgr_info_cxt(fn, &decrypt_fn, TopMemoryContext);
-	pgcrypto_valid = true;
+	decrypt_fn = load_external_function("$libdir/pgcrypto", "pgp_sym_decrypt_bytea", true, NULL);
+	encrypt_fn = load_external_function("$libdir/pgcrypto", "pgp_sym_encrypt_bytea", true, NULL);
 }
 
-static void
-wipe_varlena(void *ptr)
+/* Call a pgcrypto entry point on three varlena arguments. */
+static bytea *
+call_pgcrypto(PGFunction fn, void *arg1, void *arg2, void *arg3)
 {
-	struct varlena *v = ptr;
+	return DatumGetByteaPP(DirectFunctionCall3(fn, PointerGetDatum(arg1),
+											   PointerGetDatum(arg2),
+											   PointerGetDatum(arg3)));
+}
 
-	explicit_bzero(VARDATA(v), VARSIZE(v) - VARHDRSZ);
-	pfree(v);
+/* A text datum in wiped memory of the current context (a key, say). */
+static text *
+wiped_text(const char *s)
+{
+	size_t		len = strlen(s);
+	text	   *t = ConnAllocWiped(CurrentMemoryContext, VARHDRSZ + len);
+
+	SET_VARSIZE(t, VARHDRSZ + len);
+	memcpy(VARDATA(t), s, len);
+	return t;
 }
 
 static bool
@@ -459,55 +470,48 @@ props_have_secrets(const ConnProps *props)
  *		Encrypt the identifier and secret values of props under the current
  *		key, bound to connection id.  Returns NULL (and no fingerprint) when
  *		there are none; otherwise the ciphertext, palloc'd, and the key's
- *		fingerprint in *fp.
+ *		fingerprint in *fp.  The plaintext is built in wiped memory of the
+ *		current context, in one allocation.
  */
 bytea *
 ConnEncryptProps(int64 id, const ConnProps *props, char **fp)
 {
-	StringInfoData buf;
 	bytea	   *plain;
-	text	   *psw;
-	text	   *opts;
-	bytea	   *result;
+	char	   *p;
 	char		idbuf[32];
+	Size		len;
+	bytea	   *result;
 
 	*fp = NULL;
 	if (!props_have_secrets(props))
 		return NULL;
 
 	load_keys();
-	lookup_pgcrypto();
+	load_pgcrypto();
 
-	initStringInfo(&buf);
-	appendBinaryStringInfo(&buf, "\0\0\0\0", VARHDRSZ);
 	snprintf(idbuf, sizeof(idbuf), INT64_FORMAT, id);
-	appendBinaryStringInfo(&buf, PLAINTEXT_MAGIC, sizeof(PLAINTEXT_MAGIC));
-	appendBinaryStringInfo(&buf, idbuf, strlen(idbuf) + 1);
+	len = VARHDRSZ + sizeof(PLAINTEXT_MAGIC) + strlen(idbuf) + 1;
+	for (int i = 0; i < props->type->nprops; i++)
+		if (props->values[i] && props->type->props[i].kind != CONN_PLAIN)
+			len += strlen(props->type->props[i].name) + 1 + strlen(props->values[i]) + 1;
+	plain = ConnAllocWiped(CurrentMemoryContext, len);
+	SET_VARSIZE(plain, len);
+	p = VARDATA(plain);
+#define PUT(s, n) (memcpy(p, (s), (n)), p += (n))
+	PUT(PLAINTEXT_MAGIC, sizeof(PLAINTEXT_MAGIC));
+	PUT(idbuf, strlen(idbuf) + 1);
 	for (int i = 0; i < props->type->nprops; i++)
 	{
 		if (props->values[i] == NULL || props->type->props[i].kind == CONN_PLAIN)
 			continue;
-		appendBinaryStringInfo(&buf, props->type->props[i].name,
-							   strlen(props->type->props[i].name) + 1);
-		appendBinaryStringInfo(&buf, props->values[i], strlen(props->values[i]) + 1);
+		PUT(props->type->props[i].name, strlen(props->type->props[i].name) + 1);
+		PUT(props->values[i], strlen(props->values[i]) + 1);
 	}
-	plain = (bytea *) buf.data;
-	SET_VARSIZE(plain, buf.len);
+#undef PUT
+	Assert(p == (char *) plain + len);
 
-	psw = cstring_to_text(keys[0].hex);
-	opts = cstring_to_text(encrypt_options);
-	PG_TRY();
-	{
-		result = DatumGetByteaPP(FunctionCall3(&encrypt_fn, PointerGetDatum(plain),
-											   PointerGetDatum(psw), PointerGetDatum(opts)));
-	}
-	PG_FINALLY();
-	{
-		wipe_varlena(plain);
-		wipe_varlena(psw);
-	}
-	PG_END_TRY();
-
+	result = call_pgcrypto(encrypt_fn, plain, wiped_text(keys[0].hex),
+						   cstring_to_text(encrypt_options));
 	*fp = pstrdup(keys[0].fingerprint);
 	return result;
 }
@@ -521,8 +525,8 @@ decrypt_error_callback(void *arg)
 /*
  * ConnDecryptProps
  *		Decrypt a connection's ciphertext and store its identifier and secret
- *		values (palloc'd in the current context) into props.  The caller
- *		releases them with ConnWipeProps().
+ *		values into props, in wiped memory of the current context (so is
+ *		the decrypted plaintext).
  *
  * Reports 55000 when the key of that fingerprint is not configured, and
  * XX001 (data_corrupted) when the ciphertext belongs to another connection.
@@ -533,8 +537,6 @@ ConnDecryptProps(int64 id, const char *connname, bytea *ciphertext,
 {
 	const ConnKey *key = find_key(fp);
 	ErrorContextCallback errcb;
-	text	   *psw;
-	text	   *opts;
 	bytea	   *plain;
 	char	   *p;
 	char	   *end;
@@ -548,25 +550,15 @@ ConnDecryptProps(int64 id, const char *connname, bytea *ciphertext,
 				 errdetail("Connection \"%s\" is encrypted with the key of fingerprint %s, which is not among the configured keys.",
 						   connname, fp),
 				 errhint("Add that key to the key source (after the current key) and reload the configuration.")));
-	lookup_pgcrypto();
+	load_pgcrypto();
 
 	errcb.callback = decrypt_error_callback;
 	errcb.arg = (void *) connname;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
 
-	psw = cstring_to_text(key->hex);
-	opts = cstring_to_text("");
-	PG_TRY();
-	{
-		plain = DatumGetByteaPP(FunctionCall3(&decrypt_fn, PointerGetDatum(ciphertext),
-											  PointerGetDatum(psw), PointerGetDatum(opts)));
-	}
-	PG_FINALLY();
-	{
-		wipe_varlena(psw);
-	}
-	PG_END_TRY();
+	plain = call_pgcrypto(decrypt_fn, ciphertext, wiped_text(key->hex), cstring_to_text(""));
+	ConnWipeVarlena(CurrentMemoryContext, plain);
 
 	p = VARDATA_ANY(plain);
 	end = p + VARSIZE_ANY_EXHDR(plain);
@@ -575,13 +567,10 @@ ConnDecryptProps(int64 id, const char *connname, bytea *ciphertext,
 	if (end - p < hlen ||
 		memcmp(p, PLAINTEXT_MAGIC, sizeof(PLAINTEXT_MAGIC)) != 0 ||
 		memcmp(p + sizeof(PLAINTEXT_MAGIC), idbuf, strlen(idbuf) + 1) != 0)
-	{
-		explicit_bzero(p, end - p);
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("encrypted properties of connection \"%s\" do not belong to it", connname),
 				 errdetail("The ciphertext was made for another connection; it may have been copied from another row.")));
-	}
 	p += hlen;
 
 	while (p < end)
@@ -596,26 +585,20 @@ ConnDecryptProps(int64 id, const char *connname, bytea *ciphertext,
 		idx = ConnLookupProp(props->type, name, true);
 		if (idx < 0 || props->type->props[idx].kind == CONN_PLAIN)
 			break;
-		props->values[idx] = pstrdup(value);
+		props->values[idx] = ConnStrdupWiped(CurrentMemoryContext, value, strlen(value));
 		p = value + strlen(value) + 1;
 	}
 	if (p != end)
-	{
-		explicit_bzero(VARDATA_ANY(plain), VARSIZE_ANY_EXHDR(plain));
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("encrypted properties of connection \"%s\" are malformed", connname)));
-	}
-
-	explicit_bzero(VARDATA_ANY(plain), VARSIZE_ANY_EXHDR(plain));
-	pfree(plain);
-	pfree(opts);
 	error_context_stack = errcb.previous;
 }
 
 /*
  * ConnWipeProps
- *		Zero and free the identifier and secret values of props.
+ *		Zero the identifier and secret values of props now and forget them
+ *		(their memory is wiped again, and released, with its context).
  */
 void
 ConnWipeProps(ConnProps *props)
@@ -625,7 +608,6 @@ ConnWipeProps(ConnProps *props)
 		if (props->values[i] && props->type->props[i].kind != CONN_PLAIN)
 		{
 			explicit_bzero(props->values[i], strlen(props->values[i]));
-			pfree(props->values[i]);
 			props->values[i] = NULL;
 		}
 	}

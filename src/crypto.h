@@ -21,7 +21,6 @@ extern char *conn_key_file;
 extern char *conn_key_command;
 
 extern void ConnKeysInvalidate(void);
-extern void ConnCryptoReset(void);
 extern bytea *ConnEncryptProps(int64 id, const ConnProps *props, char **fingerprint);
 extern void ConnDecryptProps(int64 id, const char *connname, bytea *ciphertext,
 							 const char *fingerprint, ConnProps *props);

@@ -65,6 +65,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "commands.h"
+#include "connection.h"
 #include "depend.h"
 #include "privileges.h"
 
@@ -140,9 +141,16 @@ describe_dependent(const ConnDepend *dep, char **kind, char **object)
 	return true;
 }
 
+/* list_sort comparator of C strings */
+static int
+compare_strings(const ListCell *a, const ListCell *b)
+{
+	return strcmp(lfirst(a), lfirst(b));
+}
+
 /*
- * The live dependents of a connection, "<object>" strings in a list, in
- * the order of the records; records of vanished objects are removed.
+ * The live dependents of a connection, "<object>" strings in a sorted
+ * list; records of vanished objects are removed.
  */
 static List *
 live_dependents(int64 connid, bool options_only)
@@ -166,6 +174,7 @@ live_dependents(int64 connid, bool options_only)
 		}
 		result = lappend(result, object);
 	}
+	list_sort(result, compare_strings);
 	return result;
 }
 
@@ -184,15 +193,53 @@ dependents_detail(List *objects, const char *connname)
 }
 
 /*
+ * A connection that names a connection being dropped with force (in its
+ * STORAGE_CONNECTION or SOURCE_CONNECTION): the property is cleared and the
+ * connection disabled, so that it never resolves that name to a connection
+ * created later by somebody else.  Returns a line for the WARNING.
+ */
+static char *
+clear_reference(const ConnDepend *dep, const char *dropped)
+{
+	ConnRow    *deprow = ConnCatalogFetchById(dep->depconnid, CurrentMemoryContext);
+	ConnProps	props;
+	int			idx;
+
+	if (deprow == NULL)
+		return NULL;
+	ConnCatalogLockNames(deprow->name, NULL);
+	deprow = ConnCatalogFetchById(dep->depconnid, CurrentMemoryContext);
+	if (deprow == NULL)
+		return NULL;
+	ConnRowProps(deprow, &props, false);
+	idx = ConnLookupProp(props.type, dep->description, true);
+	if (idx >= 0 && props.values[idx] && strcmp(props.values[idx], dropped) == 0)
+		props.values[idx] = NULL;
+	deprow->plain = ConnPropsToJsonb(&props, CONN_KIND_BIT(CONN_PLAIN), false);
+	deprow->enabled = false;
+	deprow->modified = GetCurrentTimestamp() - GetCurrentTimestamp() % 1000;
+	ConnCatalogUpdate(deprow);
+	return psprintf("connection %s is disabled and its property %s no longer names connection %s",
+					deprow->name, dep->description, dropped);
+}
+
+/*
  * ConnDependBeforeDrop
  *		Before a connection is dropped: refuse (2BP01) while anything depends
- *		on it, unless force, which warns with the list instead; then forget
- *		every record of it, as referenced connection and as dependent.
+ *		on it, unless force, which warns with the list instead.  With force,
+ *		connections that name it are cleared and disabled (clear_reference),
+ *		and if other objects (foreign objects, registered objects) name it,
+ *		their records are kept and the name is reserved for the owner
+ *		(ConnDependCheckReservation).  Records of what the dropped
+ *		connection itself names are forgotten.
  */
 void
 ConnDependBeforeDrop(const ConnRow *row, bool force)
 {
 	List	   *objects = live_dependents(row->id, false);
+	StringInfoData detail;
+	List	   *lines = NIL;
+	bool		reserve = false;
 	ListCell   *lc;
 
 	if (objects != NIL && !force)
@@ -201,17 +248,119 @@ ConnDependBeforeDrop(const ConnRow *row, bool force)
 				 errmsg("cannot drop connection %s because other objects depend on it", row->name),
 				 errdetail("%s", dependents_detail(objects, row->name)),
 				 errhint("Use force => true to drop it anyway; those objects will no longer reach their service.")));
-	if (objects != NIL)
+
+	initStringInfo(&detail);
+	foreach(lc, ConnDependByRef(row->id))
+	{
+		ConnDepend *dep = lfirst(lc);
+		char	   *kind;
+		char	   *object;
+		char	   *line = NULL;
+
+		if (dependent_is_connection(dep))
+		{
+			line = clear_reference(dep, row->name);
+			ConnDependDelete(dep);
+		}
+		else if (describe_dependent(dep, &kind, &object))
+		{
+			line = psprintf("%s depends on connection %s", object, row->name);
+			reserve = true;
+		}
+		if (line)
+			lines = lappend(lines, line);
+	}
+	list_sort(lines, compare_strings);
+	foreach(lc, lines)
+		appendStringInfo(&detail, "%s%s", detail.len > 0 ? "\n" : "", (char *) lfirst(lc));
+	if (detail.len > 0 && reserve)
 		ereport(WARNING,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
 				 errmsg("objects that depended on connection %s can no longer reach their service",
 						row->name),
-				 errdetail("%s", dependents_detail(objects, row->name))));
+				 errdetail("%s", detail.data),
+				 errhint("Until those objects no longer name it, only role \"%s\" and superusers may create a connection named \"%s\".",
+						 ConnRoleName(row->owner), row->name)));
+	else if (detail.len > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("objects that depended on connection %s can no longer reach their service",
+						row->name),
+				 errdetail("%s", detail.data)));
+	if (reserve)
+		ConnReservationInsert(row);
 
-	foreach(lc, ConnDependByRef(row->id))
-		ConnDependDelete(lfirst(lc));
 	foreach(lc, ConnDependByDependent(InvalidOid, 0, 0, row->id))
 		ConnDependDelete(lfirst(lc));
+}
+
+/*
+ * ConnDependCheckReservation
+ *		Before a connection named name is created (or renamed to it): if
+ *		the name is reserved and objects still name it, only the reservation's
+ *		owner (members, superusers) may (42501); returns the reservation, to
+ *		be adopted once the connection exists.  A reservation no object needs
+ *		any more is removed.
+ */
+ConnReservation *
+ConnDependCheckReservation(const char *name)
+{
+	ConnReservation *res = ConnReservationFetch(name);
+	List	   *objects;
+	StringInfoData list;
+	ListCell   *lc;
+
+	if (res == NULL)
+		return NULL;
+	objects = live_dependents(res->connid, false);
+	if (objects == NIL)
+	{
+		if (!RecoveryInProgress())
+			ConnReservationDelete(res);
+		return NULL;
+	}
+	if (has_privs_of_role(GetUserId(), res->owner))
+		return res;
+	initStringInfo(&list);
+	foreach(lc, objects)
+		appendStringInfo(&list, "%s%s", list.len > 0 ? ", " : "", (char *) lfirst(lc));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("connection name \"%s\" is reserved", name),
+			 errdetail("Connection \"%s\" was dropped with force while other objects named it (%s); until none does, only its owner, role \"%s\", and superusers may create a connection of that name.",
+					   name, list.data, ConnRoleName(res->owner)),
+			 errhint("Drop those objects or remove their connection option, or choose another name.")));
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * ConnDependAdopt
+ *		The connection newid now has the reserved name: the objects that
+ *		named it depend on it, and the reservation goes.
+ */
+void
+ConnDependAdopt(const ConnReservation *res, int64 newid)
+{
+	ListCell   *lc;
+
+	foreach(lc, ConnDependByRef(res->connid))
+	{
+		ConnDepend *dep = lfirst(lc);
+
+		dep->refconnid = newid;
+		ConnDependUpdate(dep);
+	}
+	ConnReservationDelete(res);
+}
+
+/* The last record naming a reserved name is gone: so is the reservation. */
+static void
+release_reservation(int64 connid)
+{
+	ConnReservation *res = ConnReservationByConnid(connid);
+
+	if (res && ConnDependByRef(connid) == NIL)
+		ConnReservationDelete(res);
 }
 
 /*
@@ -546,34 +695,42 @@ connection_remove_dependency_function(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+static int
+compare_dependents(const ListCell *a, const ListCell *b)
+{
+	const ConnDependent *x = lfirst(a);
+	const ConnDependent *y = lfirst(b);
+
+	return strcmp(x->object, y->object);
+}
+
 /*
  * ConnDependList
- *		(kind, object, description) of every live dependent of a connection,
- *		as three parallel lists of strings (description may be NULL).
+ *		Every live dependent of a connection (kind, object, description;
+ *		description may be NULL), by object.
  */
-void
-ConnDependList(int64 connid, List **kinds, List **objects, List **descriptions)
+List *
+ConnDependList(int64 connid)
 {
+	List	   *result = NIL;
 	ListCell   *lc;
 
-	*kinds = *objects = *descriptions = NIL;
 	foreach(lc, ConnDependByRef(connid))
 	{
 		ConnDepend *dep = lfirst(lc);
-		char	   *kind;
-		char	   *object;
-		char	   *description = dep->description;
+		ConnDependent *d = palloc(sizeof(ConnDependent));
 
-		if (!describe_dependent(dep, &kind, &object))
+		if (!describe_dependent(dep, &d->kind, &d->object))
 			continue;
+		d->description = dep->description;
 		if (dep->deptype == CONN_DEP_PROPERTY)
-			description = psprintf("property %s", dep->description);
+			d->description = psprintf("property %s", dep->description);
 		else if (dep->deptype == CONN_DEP_OPTIONS)
-			description = pstrdup("OPTIONS (connection)");
-		*kinds = lappend(*kinds, kind);
-		*objects = lappend(*objects, object);
-		*descriptions = lappend(*descriptions, description);
+			d->description = pstrdup("OPTIONS (connection)");
+		result = lappend(result, d);
 	}
+	list_sort(result, compare_dependents);
+	return result;
 }
 
 /*
@@ -585,24 +742,19 @@ connection_dependents(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *name = ConnArgName(fcinfo, 0);
-	int64		id;
-	List	   *kinds;
-	List	   *objects;
-	List	   *descriptions;
+	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
-	id = ConnCacheGet(name)->id;
-	ConnDependList(id, &kinds, &objects, &descriptions);
-	for (int i = 0; i < list_length(kinds); i++)
+	foreach(lc, ConnDependList(ConnCacheGet(name)->id))
 	{
+		ConnDependent *d = lfirst(lc);
 		Datum		values[3];
 		bool		nulls[3] = {false};
-		char	   *description = list_nth(descriptions, i);
 
-		values[0] = CStringGetTextDatum(list_nth(kinds, i));
-		values[1] = CStringGetTextDatum(list_nth(objects, i));
-		if (description)
-			values[2] = CStringGetTextDatum(description);
+		values[0] = CStringGetTextDatum(d->kind);
+		values[1] = CStringGetTextDatum(d->object);
+		if (d->description)
+			values[2] = CStringGetTextDatum(d->description);
 		else
 			nulls[2] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -657,6 +809,7 @@ sync_options(Oid classid, Oid objid, bool restoring)
 	ObjectAddress addr = {classid, objid, 0};
 	char	   *refname = NULL;
 	ConnRow    *ref = NULL;
+	int64		refid = 0;
 	ListCell   *lc;
 	bool		recorded = false;
 
@@ -678,6 +831,16 @@ sync_options(Oid classid, Oid objid, bool restoring)
 					 errdetail("The options of %s name it.", getObjectDescription(&addr, false))));
 		if (ref && !restoring)
 			ConnCheckUsage(ref);
+		if (ref)
+			refid = ref->id;
+		else
+		{
+			/* a restore of an object naming a reserved name keeps it reserved */
+			ConnReservation *res = ConnReservationFetch(refname);
+
+			if (res)
+				refid = res->connid;
+		}
 	}
 
 	foreach(lc, ConnDependByDependent(classid, objid, 0, 0))
@@ -686,21 +849,24 @@ sync_options(Oid classid, Oid objid, bool restoring)
 
 		if (dep->deptype != CONN_DEP_OPTIONS)
 			continue;
-		if (ref && dep->refconnid == ref->id)
+		if (refid != 0 && dep->refconnid == refid)
 			recorded = true;
 		else
+		{
 			ConnDependDelete(dep);
+			release_reservation(dep->refconnid);
+		}
 	}
-	if (ref && !recorded)
+	if (refid != 0 && !recorded)
 	{
 		ConnDepend	dep = {0};
 
 		/* a manual record of the same pair gives way to the automatic one */
-		ConnDepend *manual = find_record(ref->id, &addr);
+		ConnDepend *manual = find_record(refid, &addr);
 
 		if (manual)
 			ConnDependDelete(manual);
-		dep.refconnid = ref->id;
+		dep.refconnid = refid;
 		dep.classid = classid;
 		dep.objid = objid;
 		dep.deptype = CONN_DEP_OPTIONS;
@@ -711,14 +877,18 @@ sync_options(Oid classid, Oid objid, bool restoring)
 
 /*
  * connection.sync_option_dependency(classid, objid)
- *		The ddl_command_end helper (see sync_options).  pg_dump's scripts
- *		turn check_function_bodies off: that is how a restore is told apart.
+ *		The ddl_command_end helper (see sync_options).  A restore is told
+ *		apart by who runs it and how: a superuser (only superusers load the
+ *		extension's tables) with check_function_bodies off, as pg_dump's
+ *		scripts set it.  For any other role the setting changes nothing:
+ *		every reference needs an existing connection and USAGE on it.
  */
 Datum
 connection_sync_option_dependency(PG_FUNCTION_ARGS)
 {
 	if (ConnCatalogInstalled())
-		sync_options(PG_GETARG_OID(0), PG_GETARG_OID(1), !check_function_bodies);
+		sync_options(PG_GETARG_OID(0), PG_GETARG_OID(1),
+					 superuser() && !check_function_bodies);
 	PG_RETURN_VOID();
 }
 
@@ -892,6 +1062,11 @@ connection_forget_dependent(PG_FUNCTION_ARGS)
 	if (object_exists(&addr, &desc))
 		PG_RETURN_VOID();
 	foreach(lc, ConnDependByDependent(addr.classId, addr.objectId, addr.objectSubId, 0))
-		ConnDependDelete(lfirst(lc));
+	{
+		ConnDepend *dep = lfirst(lc);
+
+		ConnDependDelete(dep);
+		release_reservation(dep->refconnid);
+	}
 	PG_RETURN_VOID();
 }

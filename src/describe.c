@@ -25,6 +25,7 @@
 
 #include "cache.h"
 #include "commands.h"
+#include "connection.h"
 #include "depend.h"
 #include "privileges.h"
 #include "registry.h"
@@ -123,18 +124,14 @@ put_grants(ReturnSetInfo *rsinfo, const ConnRow *row)
 static void
 put_dependents(ReturnSetInfo *rsinfo, const ConnRow *row)
 {
-	List	   *kinds;
-	List	   *objects;
-	List	   *descriptions;
+	ListCell   *lc;
 
-	ConnDependList(row->id, &kinds, &objects, &descriptions);
-	for (int i = 0; i < list_length(objects); i++)
+	foreach(lc, ConnDependList(row->id))
 	{
-		char	   *description = list_nth(descriptions, i);
+		ConnDependent *d = lfirst(lc);
 
 		put_info(rsinfo, "dependent",
-				 description ? psprintf("%s (%s)", (char *) list_nth(objects, i), description) :
-				 (char *) list_nth(objects, i));
+				 d->description ? psprintf("%s (%s)", d->object, d->description) : d->object);
 	}
 }
 

@@ -84,6 +84,17 @@ xmalloc(Parser *p, size_t n)
 	return m;
 }
 
+/* Free a string of the text, zeroed first: values are secrets. */
+static void
+free_wiped(char *str)
+{
+	if (str)
+	{
+		explicit_bzero(str, strlen(str));
+		free(str);
+	}
+}
+
 static void
 free_stmt(DialectStmt *s)
 {
@@ -91,17 +102,17 @@ free_stmt(DialectStmt *s)
 	{
 		DialectProp *prop = &s->props[i];
 
-		free(prop->key);
-		free(prop->value);
+		free_wiped(prop->key);
+		free_wiped(prop->value);
 		for (int j = 0; j < prop->nitems; j++)
-			free(prop->items[j]);
+			free_wiped(prop->items[j]);
 		free(prop->items);
 	}
 	free(s->props);
-	free(s->category);
-	free(s->name);
-	free(s->type);
-	free(s->comment);
+	free_wiped(s->category);
+	free_wiped(s->name);
+	free_wiped(s->type);
+	free_wiped(s->comment);
 }
 
 void

@@ -6,7 +6,8 @@
  *	  as create() and drop().
  *
  * The parser works in malloc'd memory; its result is copied into palloc'd
- * memory and freed before anything can raise an error.  All statements of
+ * memory (the properties into memory wiped with the call's context) and
+ * freed, zeroed, before anything can raise an error.  All statements of
  * the text run in order in the caller's transaction, so they take effect
  * together or not at all.  Errors point at their place in the text: syntax
  * errors by character, others through a CONTEXT line naming the statement.
@@ -26,8 +27,11 @@
 #include "utils/jsonb.h"
 
 #include "commands.h"
+#include "connection.h"
 #include "dialect.h"
+#include "hooks.h"
 #include "registry.h"
+#include "wipe.h"
 
 PG_FUNCTION_INFO_V1(connection_execute);
 
@@ -164,13 +168,12 @@ parse(const char *text, int *n)
 		s->type = copy(ds[i].type);
 		s->comment = copy(ds[i].comment);
 		if (s->kind == DIALECT_CREATE)
+		{
 			s->properties = properties_jsonb(&ds[i], &s->duplicate);
+			ConnWipeVarlena(CurrentMemoryContext, s->properties);
+		}
 	}
-	for (int i = 0; i < *n; i++)
-		for (int j = 0; j < ds[i].nprops; j++)
-			if (ds[i].props[j].value)
-				explicit_bzero(ds[i].props[j].value, strlen(ds[i].props[j].value));
-	dialect_free(ds, *n);
+	dialect_free(ds, *n);	/* zeroes every string */
 	return stmts;
 }
 
@@ -218,12 +221,15 @@ run_statement(const Statement *s)
 Datum
 connection_execute(PG_FUNCTION_ARGS)
 {
-	char	   *text = ConnArgText(fcinfo, 0, "statement");
+	char	   *text;
 	Statement  *stmts;
 	int			n;
 	ExecContext ctx;
 	ErrorContextCallback errcb;
 
+	/* first of all: whatever fails below, the statement passes secrets */
+	ConnMarkSecretStatement();
+	text = ConnArgText(fcinfo, 0, "statement");
 	stmts = parse(text, &n);
 	if (n == 0)
 		ereport(ERROR,

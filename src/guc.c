@@ -16,9 +16,12 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "utils/guc.h"
 
 #include "cache.h"
+#include "connection.h"
 #include "crypto.h"
 #include "guc.h"
 #include "http.h"
@@ -92,6 +95,15 @@ ConnDefineGucs(void)
 							0,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("connection.cache_memory",
+							"Most memory a backend's cache of connections takes, and so does its cache of temporary credentials.",
+							"Past it the cache starts over.",
+							&conn_cache_memory,
+							16384, 64, INT_MAX / 1024,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
 	DefineCustomIntVariable("connection.sts_timeout",
 							"Time limit of one STS AssumeRole call.",
 							"Connecting, sending and receiving together.",
@@ -100,6 +112,15 @@ ConnDefineGucs(void)
 							PGC_USERSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("connection.allowed_hosts",
+							   "Hosts the server may send requests to for connections.",
+							   "Host names, addresses and wildcards (*.example.com, *), each with an optional :port or :*.",
+							   &conn_allowed_hosts,
+							   CONN_DEFAULT_ALLOWED_HOSTS,
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   ConnCheckAllowedHosts, NULL, NULL);
 
 	DefineCustomStringVariable("connection.sts_source_connection",
 							   "Connection whose access keys sign AssumeRole calls by default.",

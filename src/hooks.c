@@ -3,42 +3,58 @@
  * hooks.c
  *	  The extension's hooks into statement processing:
  *	  - ProcessUtility: DROP ROLE, REASSIGN OWNED and DROP OWNED take
- *		connections into account;
+ *		connections into account, and only superusers may LOCK the catalog;
  *	  - post_parse_analyze: SHOW CONNECTIONS, which the grammar reads as SHOW
- *		of a configuration parameter named "connections", becomes the query
- *		SELECT * FROM connection.show(), in both protocols;
- *	  - emit_log_hook: no message logged while a statement that passes
- *		secrets runs shows them (see below and redact.c).
+ *		of a configuration parameter named "connections", becomes a query of
+ *		the extension's show(); a statement that passes secrets is known as
+ *		one before it runs;
+ *	  - emit_log_hook: no report about a statement that passes secrets shows
+ *		them (see below and redact.c).
  *
  * The hooks are installed whenever the library is loaded, but they only see
  * every statement when the library is preloaded (shared_preload_libraries or
  * session_preload_libraries); otherwise a backend that never called one of
- * the extension's functions lets DROP ROLE orphan connections (show() and
- * desc() then print the owner as "unknown (OID=n)", and superusers can give
- * them a new owner), and SHOW CONNECTIONS is an unknown parameter.  Each
- * hook always calls the previous hook or the standard function, costs a
- * node-tag test for other statements, and acts only in databases where the
- * extension is installed (the log hook acts everywhere: a statement can
- * fail before anything knows whether the extension is there).
+ * the extension's functions lets DROP ROLE orphan connections, and SHOW
+ * CONNECTIONS is an unknown parameter.  Each hook always calls the previous
+ * hook or the standard function, costs a node-tag test or a substring test
+ * for other statements, and acts only in databases where pg_extension says
+ * the extension is installed (the log hook acts everywhere).  No hook calls
+ * an object found by name: SHOW CONNECTIONS runs the show() function that
+ * pg_depend says belongs to the extension.
  *
- * Log redaction.  When a message is about to reach the server log while
- * the current statement (debug_query_string) passes secrets:
- * - debug_query_string is pointed at the statement's redacted copy for as
- *	 long as the statement runs, so STATEMENT lines and the query fields of
- *	 csvlog and jsonlog show the redacted text;
- * - the statement's text inside the message, detail, hint, context and
- *	 internal query (log_statement, log_min_duration_statement, auto_explain,
- *	 "SQL statement" context lines) is replaced by the redacted copy;
- * - every quoted value in the reports of PostgreSQL that can echo input
- *	 (data exceptions such as input syntax errors, plans, the "at or near"
- *	 of syntax errors) is replaced by ***, as are bind parameter values in
- *	 DETAIL and in "with parameters" context lines, and JSON input echoes;
- *	 other reports (a role that does not exist, say) keep their quoted
- *	 names, and the extension's own messages never contain a value.
- * A statement that does not even lex cannot be scanned: if it mentions a
- * secret-taking function it is hidden whole.  The copies live in
- * TopMemoryContext until the next such statement; the original is zeroed
- * before it is freed.
+ * Statements that pass secrets.  A top-level statement passes secrets when
+ * its text does (redact.c: a call of create(), alter() or execute() in any
+ * spelling, an EXECUTE of a prepared statement that makes one, a string
+ * constant that does), or when one of those functions runs while it is
+ * current: they mark it (ConnMarkSecretStatement), which covers wrappers
+ * and dynamic SQL.  From then on, and as early as parse analysis for the
+ * text-recognized ones:
+ * - debug_query_string points at the statement's redacted copy, so STATEMENT
+ *	 lines, csvlog and jsonlog fields and parallel workers see that;
+ * - pg_stat_activity shows the redacted copy (so do crash reports and the
+ *	 other side of a deadlock report, which read it from there);
+ * - in every report's texts, the statement (and the prepared statements it
+ *	 runs) are replaced by their redacted copies, bind parameter values are
+ *	 masked, and so is every fragment of the values it carries (redact.c),
+ *	 whatever language the report is in;
+ * - PostgreSQL's own reports (known by their message domain: the
+ *	 extension's messages never contain a value) that echo input -- data
+ *	 exceptions such as input syntax errors, syntax errors, and errors
+ *	 about a bind parameter (whose value the text does not show) -- lose
+ *	 the arguments of their message (rendered again from its format, in
+ *	 the report's language), and data exceptions their detail and context;
+ *	 node trees lose their constants.
+ * Reports made while no statement is current, or an ordinary one (a plan
+ * that auto_explain logs when a portal ends, a nested statement), are
+ * judged by their own text: one that shows a secret-taking call is
+ * redacted like SQL, and the last statement that passed secrets is
+ * replaced wherever it appears until the next statement begins.
+ *
+ * The log hook never reports anything itself and touches no catalog.  A
+ * report made while it works (none is expected) is not logged if it is
+ * below ERROR, so the hook cannot re-enter itself.  Copies of a statement
+ * that passes secrets live in a memory context that is wiped when the
+ * next statement begins.
  *
  * IDENTIFICATION
  *	  src/hooks.c
@@ -47,39 +63,435 @@
  */
 #include "postgres.h"
 
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
+#include "commands/extension.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/analyze.h"
 #include "parser/parser.h"
+#include "pgstat.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
+#include "utils/backend_status.h"
+#include "utils/builtins.h"
 #include "utils/elog.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "catalog.h"
+#include "connection.h"
 #include "hooks.h"
 #include "privileges.h"
 #include "redact.h"
+#include "wipe.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
-/* the last statement found to pass secrets, and its redacted copy */
-static char *secret_statement = NULL;
-static char *redacted_statement = NULL;
+/* The last top-level statement that passed secrets. */
+typedef struct SecretStatement
+{
+	MemoryContext cxt;			/* everything below; wiped when reset */
+	bool		active;
+	char	   *raw;			/* its text, as PostgreSQL has it */
+	char	   *redacted;		/* debug_query_string while it runs */
+	List	   *others;			/* raw, redacted, raw, ...: prepared statements */
+	ConnFragments *fragments;
+} SecretStatement;
 
-#define HIDDEN_STATEMENT "(statement hidden: it passes secrets to the connection extension)"
+static SecretStatement secret = {NULL, false, NULL, NULL, NIL, NULL};
 
-/* source files of the extension: their messages never contain values */
-static const char *const own_files[] = {
-	"cache.c", "commands.c", "credentials.c", "crypto.c", "depend.c", "describe.c",
-	"execute.c", "hooks.c", "http.c", "presign.c", "privileges.c", "redact.c", "registry.c",
-	"sign.c", "sts.c", NULL
-};
+/* Work space of the log hook, reset after each report. */
+static MemoryContext HookContext = NULL;
+static bool in_log_hook = false;
 
-#define SHOW_CONNECTIONS_QUERY "SELECT * FROM connection.show()"
+#define HIDDEN_DETAIL "(hidden: it may quote a value passed to the connection extension)"
+
+/* ---------------------------------------------------------------------
+ * Statements that pass secrets
+ * ---------------------------------------------------------------------
+ */
+
+/* Show text as the backend's activity, keeping the query id. */
+static void
+report_activity(const char *text)
+{
+	uint64		query_id = pgstat_get_my_query_id();
+
+	pgstat_report_activity(STATE_RUNNING, text);
+	pgstat_report_query_id(query_id, true);
+}
+
+/* Forget (and wipe) the last statement that passed secrets. */
+static void
+forget_secret(void)
+{
+	if (secret.active)
+		MemoryContextReset(secret.cxt);
+	secret.active = false;
+	secret.raw = secret.redacted = NULL;
+	secret.others = NIL;
+	secret.fragments = NULL;
+}
+
+/* Copies of a text and of its constants, all wiped with secret.cxt. */
+static char *
+keep_text(const char *text, List **constants)
+{
+	List	   *found = NIL;
+	ListCell   *lc;
+	char	   *redacted = ConnSqlRedact(text, &found);
+
+	foreach(lc, found)
+		ConnWipeOnReset(secret.cxt, lfirst(lc), strlen(lfirst(lc)));
+	*constants = list_concat(*constants, found);
+	return redacted;
+}
+
+/*
+ * Make query (the current top-level statement's text) the statement that
+ * passes secrets; prepared lists the texts of the prepared statements it
+ * runs.  Called from the hooks and from the extension's functions; reports
+ * nothing.
+ */
+static void
+begin_secret(const char *query, List *prepared)
+{
+	MemoryContext old;
+	List	   *constants = NIL;
+	ListCell   *lc;
+
+	if (secret.cxt == NULL)
+		secret.cxt = AllocSetContextCreate(TopMemoryContext, "connection secret statement",
+										   ALLOCSET_SMALL_SIZES);
+	forget_secret();
+	old = MemoryContextSwitchTo(secret.cxt);
+	secret.raw = ConnStrdupWiped(secret.cxt, query, strlen(query));
+	secret.redacted = keep_text(query, &constants);
+	foreach(lc, prepared)
+	{
+		const char *text = lfirst(lc);
+
+		secret.others = lappend(secret.others, ConnStrdupWiped(secret.cxt, text, strlen(text)));
+		secret.others = lappend(secret.others, keep_text(text, &constants));
+	}
+	secret.fragments = ConnFragmentsCreate(secret.cxt, constants);
+	secret.active = true;
+	MemoryContextSwitchTo(old);
+
+	debug_query_string = secret.redacted;
+	report_activity(secret.redacted);
+}
+
+/*
+ * Is the current top-level statement one that passes secrets?  Recognizes
+ * a new statement by its text (and forgets the last one when it is not).
+ */
+static bool
+current_is_secret(void)
+{
+	const char *query = debug_query_string;
+	List	   *prepared;
+
+	if (query == NULL)
+		return false;
+	if (secret.active && query == secret.redacted)
+		return true;
+	if (ConnSqlPassesSecrets(query, &prepared))
+	{
+		begin_secret(query, prepared);
+		return true;
+	}
+	forget_secret();
+	return false;
+}
+
+/*
+ * ConnMarkSecretStatement
+ *		The extension's secret-taking functions call this first: whatever
+ *		its text, the running top-level statement passes secrets.
+ */
+void
+ConnMarkSecretStatement(void)
+{
+	MemoryContext old;
+	List	   *prepared = NIL;
+
+	if (debug_query_string == NULL ||
+		(secret.active && debug_query_string == secret.redacted))
+		return;
+	old = MemoryContextSwitchTo(CurrentMemoryContext);
+	(void) ConnSqlPassesSecrets(debug_query_string, &prepared);
+	begin_secret(debug_query_string, prepared);
+	MemoryContextSwitchTo(old);
+}
+
+/* ---------------------------------------------------------------------
+ * The log hook
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Replace a report's text by text, copied to ErrorContext, where the
+ * report's own texts live; the original is zeroed and freed.
+ */
+static char *
+to_error_context(char *text, char *original)
+{
+	if (text == original)
+		return original;
+	if (original)
+	{
+		explicit_bzero(original, strlen(original));
+		pfree(original);
+	}
+	return text ? MemoryContextStrdup(ErrorContext, text) : NULL;
+}
+
+/* The texts of a report that can hold values. */
+#define REPORT_TEXTS(e) \
+	{&(e)->message, &(e)->detail, &(e)->detail_log, &(e)->hint, &(e)->context, &(e)->internalquery}
+
+/* Every line of text that shows a secret-taking call, redacted as SQL. */
+static char *
+redact_sql_lines(char *text)
+{
+	StringInfoData buf;
+	char	   *copy;
+	char	   *save;
+	bool		changed = false;
+
+	if (text == NULL || !ConnMentionsSecretCall(text))
+		return text;
+	initStringInfo(&buf);
+	copy = pstrdup(text);
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	{
+		if (buf.len > 0)
+			appendStringInfoChar(&buf, '\n');
+		if (ConnMentionsSecretCall(line))
+		{
+			appendStringInfoString(&buf, ConnSqlRedact(line, NULL));
+			changed = true;
+		}
+		else
+			appendStringInfoString(&buf, line);
+	}
+	return changed ? buf.data : text;
+}
+
+/* Replace the statement that passes secrets (and its prepared ones). */
+static char *
+replace_statements(char *text)
+{
+	ListCell   *lc;
+
+	text = ConnReplaceAll(text, secret.raw, secret.redacted);
+	for (lc = list_head(secret.others); lc; lc = lnext(secret.others, lnext(secret.others, lc)))
+		text = ConnReplaceAll(text, lfirst(lc), lfirst(lnext(secret.others, lc)));
+	return text;
+}
+
+/* a translation of PostgreSQL's, if it has one */
+static const char *
+translated(const char *domain, const char *msgid)
+{
+#ifdef ENABLE_NLS
+	if (domain)
+		return dgettext(domain, msgid);
+#endif
+	return msgid;
+}
+
+/*
+ * The arguments of PostgreSQL's messages that may stay when a report's
+ * arguments are masked: what the scanner says went wrong, and the names of
+ * the types whose input failed.  Anything else may be a value.
+ */
+static bool
+keep_argument(const char *arg, int len)
+{
+	static const char *const scanner[] = {
+		"syntax error", "unterminated quoted string", "unterminated dollar-quoted string",
+		"unterminated quoted identifier", "unterminated /* comment",
+		"unterminated bit string literal", "unterminated hexadecimal string literal",
+		"zero-length delimited identifier", "invalid Unicode escape",
+		"invalid Unicode surrogate pair", "trailing junk after numeric literal",
+		"trailing junk after parameter", NULL
+	};
+	static const char *const types[] = {
+		"json", "jsonb", "text", "boolean", "integer", "bigint", "smallint", "numeric",
+		"real", "double precision", "oid", "regrole", "regclass", "regprocedure", "interval",
+		"bytea", "uuid", "date", "timestamp", "timestamp with time zone", "inet", NULL
+	};
+
+	for (int i = 0; scanner[i]; i++)
+	{
+		const char *t = translated(PG_TEXTDOMAIN("postgres"), scanner[i]);
+
+		if ((int) strlen(t) == len && memcmp(arg, t, len) == 0)
+			return true;
+	}
+	for (int i = 0; types[i]; i++)
+		if ((int) strlen(types[i]) == len && memcmp(arg, types[i], len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A report's message without its arguments but the harmless ones, in the
+ * report's language (matched against its format, translated as it was).
+ */
+static char *
+masked_message(const ErrorData *edata)
+{
+	if (edata->message_id == NULL || edata->message == NULL)
+		return "***";
+	return ConnMaskArguments(edata->message, translated(edata->domain, edata->message_id),
+							 keep_argument);
+}
+
+/*
+ * Does a context mention a bind parameter ($1...)?  Then the report may be
+ * about a parameter's value, which the statement's text does not show.
+ */
+static bool
+mentions_parameter(const char *context)
+{
+	for (const char *p = context; p && *p; p++)
+		if (p[0] == '$' && isdigit((unsigned char) p[1]))
+			return true;
+	return false;
+}
+
+static bool
+is_node_tree(const ErrorData *edata)
+{
+	return edata->message && edata->detail &&
+		(strcmp(edata->message, "parse tree:") == 0 ||
+		 strcmp(edata->message, "rewritten parse tree:") == 0 ||
+		 strcmp(edata->message, "plan:") == 0);
+}
+
+/* A report made while a statement that passes secrets is current. */
+static void
+redact_current(ErrorData *edata, bool ours)
+{
+	char	  **texts[] = REPORT_TEXTS(edata);
+
+	for (int i = 0; i < lengthof(texts); i++)
+	{
+		char	   *t = *texts[i];
+
+		if (t == NULL)
+			continue;
+		t = ConnMaskParameters(replace_statements(t));
+		if (!ours)
+			t = ConnScrubFragments(redact_sql_lines(t), secret.fragments);
+		*texts[i] = to_error_context(t, *texts[i]);
+	}
+	if (ours)
+		return;
+	if (is_node_tree(edata))
+		edata->detail = to_error_context(ConnMaskTree(edata->detail), edata->detail);
+	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
+		edata->sqlerrcode == ERRCODE_SYNTAX_ERROR ||
+		(edata->elevel >= ERROR && mentions_parameter(edata->context)))
+		edata->message = to_error_context(masked_message(edata), edata->message);
+	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION)
+	{
+		if (edata->detail)
+			edata->detail = to_error_context(HIDDEN_DETAIL, edata->detail);
+		if (edata->context)
+			edata->context = to_error_context(HIDDEN_DETAIL, edata->context);
+	}
+}
+
+/*
+ * A report of PostgreSQL's made while no statement that passes secrets is
+ * current: judged by its own texts.
+ */
+static void
+redact_other(ErrorData *edata)
+{
+	char	  **texts[] = REPORT_TEXTS(edata);
+	bool		shows_call = false;
+
+	for (int i = 0; i < lengthof(texts); i++)
+		if (*texts[i] && ConnMentionsSecretCall(*texts[i]))
+			shows_call = true;
+
+	for (int i = 0; i < lengthof(texts); i++)
+	{
+		char	   *t = *texts[i];
+
+		if (t == NULL)
+			continue;
+		if (secret.active)
+			t = ConnScrubFragments(replace_statements(t), secret.fragments);
+		if (shows_call)
+			t = ConnMaskParameters(redact_sql_lines(t));
+		*texts[i] = to_error_context(t, *texts[i]);
+	}
+	if (shows_call && is_node_tree(edata))
+		edata->detail = to_error_context(ConnMaskTree(edata->detail), edata->detail);
+}
+
+static void
+redact_report(ErrorData *edata)
+{
+	bool		ours = edata->domain && strcmp(edata->domain, TEXTDOMAIN) == 0;
+
+	if (current_is_secret())
+		redact_current(edata, ours);
+	else if (!ours)
+		redact_other(edata);
+}
+
+static void
+conn_emit_log_hook(ErrorData *edata)
+{
+	if (in_log_hook)
+	{
+		/* made while we work: never logged unredacted (an error is re-reported) */
+		if (edata->elevel < ERROR)
+			edata->output_to_server = edata->output_to_client = false;
+	}
+	else if (edata->output_to_server)
+	{
+		MemoryContext old;
+
+		if (HookContext == NULL)
+			HookContext = AllocSetContextCreate(TopMemoryContext, "connection log hook",
+												ALLOCSET_DEFAULT_SIZES);
+		in_log_hook = true;
+		old = MemoryContextSwitchTo(HookContext);
+		PG_TRY();
+		{
+			redact_report(edata);
+		}
+		PG_FINALLY();
+		{
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(HookContext);
+			in_log_hook = false;
+		}
+		PG_END_TRY();
+	}
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+/* ---------------------------------------------------------------------
+ * Utility statements
+ * ---------------------------------------------------------------------
+ */
 
 /* OIDs of a list of RoleSpecs; missing roles are skipped if missing_ok. */
 static List *
@@ -98,6 +510,30 @@ role_oids(List *roles, bool missing_ok)
 	return oids;
 }
 
+/*
+ * Locks on the catalog tables that only the extension itself takes: any
+ * mode that blocks its writers or readers.
+ */
+static int
+strong_catalog_locks(void)
+{
+	int			held = 0;
+	Oid			relids[2];
+
+	if (!ConnCatalogRelids(relids))
+		return 0;
+	for (int i = 0; i < lengthof(relids); i++)
+		for (LOCKMODE mode = ShareUpdateExclusiveLock; mode <= AccessExclusiveLock; mode++)
+		{
+			LOCKTAG		tag;
+
+			SET_LOCKTAG_RELATION(tag, MyDatabaseId, relids[i]);
+			if (LockHeldByMe(&tag, mode))
+				held |= 1 << (i * 8 + mode);
+		}
+	return held;
+}
+
 static void
 conn_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					bool readOnlyTree, ProcessUtilityContext context,
@@ -107,7 +543,9 @@ conn_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	Node	   *parsetree = pstmt->utilityStmt;
 	NodeTag		tag = nodeTag(parsetree);
 	bool		ours = (tag == T_DropRoleStmt || tag == T_ReassignOwnedStmt ||
-						tag == T_DropOwnedStmt) && ConnCatalogInstalled();
+						tag == T_DropOwnedStmt || tag == T_LockStmt) &&
+		ConnCatalogInstalled();
+	int			locks_before = 0;
 
 	if (ours && tag == T_DropRoleStmt)
 	{
@@ -124,6 +562,8 @@ conn_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				ConnCheckDropRole(roleid, get_rolespec_name(spec));
 		}
 	}
+	if (ours && tag == T_LockStmt && !superuser())
+		locks_before = strong_catalog_locks();
 
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
@@ -146,209 +586,84 @@ conn_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 		ConnDropOwned(role_oids(stmt->roles, false), stmt->behavior == DROP_CASCADE);
 	}
+	else if (ours && tag == T_LockStmt && !superuser() &&
+			 (strong_catalog_locks() & ~locks_before) != 0)
+	{
+		/*
+		 * Directly, or through a view: members of pg_write_all_data pass
+		 * LOCK's privilege checks, and could hold every owner up.
+		 */
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to lock the catalog of extension \"connection\""),
+				 errdetail("Only superusers may lock it in a mode that blocks the extension's own work.")));
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Parse analysis
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * SHOW CONNECTIONS: the analyzed query of the extension's show(), or NULL
+ * when what that name resolves to is not the extension's own function.
+ */
+static Query *
+show_connections_query(void)
+{
+	char	   *schema = get_namespace_name(ConnCatalogNamespace());
+	char	   *sql;
+	RawStmt    *raw;
+	Query	   *select;
+	RangeTblEntry *rte;
+	RangeTblFunction *rtfunc;
+
+	if (schema == NULL)
+		return NULL;
+	sql = psprintf("SELECT * FROM %s.show()", quote_identifier(schema));
+	raw = linitial_node(RawStmt, raw_parser(sql, RAW_PARSE_DEFAULT));
+	select = parse_analyze_fixedparams(raw, sql, NULL, 0, NULL);
+	rte = linitial_node(RangeTblEntry, select->rtable);
+	if (rte->rtekind != RTE_FUNCTION)
+		return NULL;
+	rtfunc = linitial_node(RangeTblFunction, rte->functions);
+	if (!IsA(rtfunc->funcexpr, FuncExpr) ||
+		getExtensionOfObject(ProcedureRelationId, ((FuncExpr *) rtfunc->funcexpr)->funcid) !=
+		ConnCatalogExtension())
+		return NULL;
+	return select;
 }
 
 /*
  * Turn the analyzed utility statement SHOW CONNECTIONS into the analyzed
- * SELECT * FROM connection.show(), in place, keeping what identifies the
- * original statement (its place in the query string, its query id).
+ * query of show(), in place, keeping what identifies the original
+ * statement (its place in the query string, its query id); and know a
+ * top-level statement that passes secrets before it runs.
  */
 static void
 conn_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 {
-	RawStmt    *raw;
 	Query	   *select;
 
 	if (prev_post_parse_analyze)
 		prev_post_parse_analyze(pstate, query, jstate);
 
+	/* a new top-level statement (a statement already known has a new text) */
+	if (pstate->p_sourcetext && pstate->p_sourcetext == debug_query_string)
+		(void) current_is_secret();
+
 	if (query->commandType != CMD_UTILITY ||
 		!IsA(query->utilityStmt, VariableShowStmt) ||
 		strcmp(((VariableShowStmt *) query->utilityStmt)->name, "connections") != 0 ||
-		!ConnCatalogInstalled())
+		!ConnCatalogInstalled() ||
+		(select = show_connections_query()) == NULL)
 		return;
-
-	raw = linitial_node(RawStmt, raw_parser(SHOW_CONNECTIONS_QUERY, RAW_PARSE_DEFAULT));
-	select = parse_analyze_fixedparams(raw, SHOW_CONNECTIONS_QUERY, NULL, 0, NULL);
 	select->queryId = query->queryId;
 	select->canSetTag = query->canSetTag;
 	select->stmt_location = query->stmt_location;
 	select->stmt_len = query->stmt_len;
 	memcpy(query, select, sizeof(Query));
-}
-
-static bool
-raised_by_extension(const ErrorData *edata)
-{
-	for (int i = 0; edata->filename && own_files[i]; i++)
-		if (strcmp(edata->filename, own_files[i]) == 0)
-			return true;
-	return false;
-}
-
-/* Is this the report of text that does not lex (so it must not be scanned)? */
-static bool
-lexical_error(const ErrorData *edata)
-{
-	return edata->sqlerrcode == ERRCODE_SYNTAX_ERROR ||
-		edata->sqlerrcode == ERRCODE_INVALID_ESCAPE_SEQUENCE ||
-		edata->sqlerrcode == ERRCODE_NONSTANDARD_USE_OF_ESCAPE_CHARACTER ||
-		edata->sqlerrcode == ERRCODE_UNTRANSLATABLE_CHARACTER;
-}
-
-/*
- * Can this report of PostgreSQL's echo the values of the statement?  Data
- * exceptions do (input syntax errors of json, numbers, ... quote their
- * input), and so do plans (auto_explain shows constants); others quote
- * names, which stay readable.
- */
-static bool
-echoes_input(const ErrorData *edata)
-{
-	return ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
-		(edata->message && strstr(edata->message, "plan:") != NULL);
-}
-
-/* Is this a DETAIL listing bind parameters ("parameters: $1 = '...'")? */
-static bool
-is_parameters(const char *detail)
-{
-	return detail && strncmp(detail, "parameters: ", 12) == 0;
-}
-
-/* Keep copies of a statement that passes secrets and of its redacted form. */
-static void
-remember_statement(const char *statement, const char *redacted)
-{
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-	if (secret_statement)
-	{
-		explicit_bzero(secret_statement, strlen(secret_statement));
-		pfree(secret_statement);
-		pfree(redacted_statement);
-	}
-	secret_statement = pstrdup(statement);
-	redacted_statement = pstrdup(redacted ? redacted : HIDDEN_STATEMENT);
-	MemoryContextSwitchTo(old);
-}
-
-/*
- * Redact an error context (see the file header): statements of "SQL
- * statement" lines, JSON input echoes, parameter values, and with quoted
- * every quoted value.
- */
-static char *
-redact_context(char *context, bool quoted)
-{
-	StringInfoData buf;
-	char	   *copy;
-	char	   *save;
-	bool		first = true;
-
-	if (context == NULL)
-		return NULL;
-	context = ConnRedactSqlStatements(context);
-	initStringInfo(&buf);
-	copy = pstrdup(context);
-	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-	{
-		if (!first)
-			appendStringInfoChar(&buf, '\n');
-		first = false;
-		if (strncmp(line, "JSON data", 9) == 0)
-			appendStringInfoString(&buf, "JSON data: ***");
-		else if (strncmp(line, "SQL statement \"", 15) == 0)
-			appendStringInfoString(&buf, line);		/* done above */
-		else
-			appendStringInfoString(&buf,
-								   ConnReplaceStatement(line, secret_statement, redacted_statement,
-														quoted || strstr(line, "with parameters:") != NULL));
-	}
-	return buf.data;
-}
-
-/*
- * A report made while no statement is current (a plan that auto_explain
- * logs when the extended protocol's Sync ends the portal, say), or while
- * one runs that passes no secret itself (a function whose body does): judge
- * it by its own text, and redact every quoted value if it shows a
- * secret-taking call or the text of the last statement that passed secrets.
- */
-static void
-redact_orphan_report(ErrorData *edata)
-{
-	char	  **texts[] = {&edata->message, &edata->detail, &edata->detail_log,
-	&edata->context, &edata->internalquery};
-	bool		secret = false;
-
-	for (int i = 0; i < lengthof(texts); i++)
-	{
-		char	   *t = *texts[i];
-
-		if (t && (ConnMentionsSecretCall(t) ||
-				  (secret_statement && strstr(t, secret_statement))))
-			secret = true;
-	}
-	if (!secret)
-		return;
-	for (int i = 0; i < lengthof(texts); i++)
-		if (*texts[i])
-			*texts[i] = ConnRedactQuoted(ConnRedactSqlStatements(*texts[i]));
-}
-
-/* Make a report about to be logged safe (see the file header). */
-static void
-redact_report(ErrorData *edata)
-{
-	const char *query = debug_query_string;
-	bool		core = !raised_by_extension(edata);
-	bool		quoted;
-
-	if (query == NULL)
-	{
-		if (core)
-			redact_orphan_report(edata);
-		return;
-	}
-	if (query != redacted_statement)
-	{
-		char	   *redacted;
-		bool		can_scan = !lexical_error(edata) &&
-			(standard_conforming_strings || strstr(query, "&'") == NULL);
-
-		if (!ConnStatementPassesSecrets(query, can_scan, &redacted))
-		{
-			/* a nested statement may still show a call (auto_explain, contexts) */
-			if (core)
-				redact_orphan_report(edata);
-			return;
-		}
-		remember_statement(query, redacted);
-		debug_query_string = redacted_statement;
-	}
-
-	if (core)
-		edata->message = ConnRedactNear(edata->message);
-	quoted = core && echoes_input(edata);
-	edata->message = ConnReplaceStatement(edata->message, secret_statement, redacted_statement, quoted);
-	edata->detail = ConnReplaceStatement(edata->detail, secret_statement, redacted_statement,
-										 quoted || is_parameters(edata->detail));
-	edata->detail_log = ConnReplaceStatement(edata->detail_log, secret_statement, redacted_statement,
-											 quoted || is_parameters(edata->detail_log));
-	edata->hint = ConnReplaceStatement(edata->hint, secret_statement, redacted_statement, quoted);
-	edata->internalquery = ConnReplaceStatement(edata->internalquery, secret_statement,
-												redacted_statement, true);
-	edata->context = redact_context(edata->context, quoted);
-}
-
-static void
-conn_emit_log_hook(ErrorData *edata)
-{
-	if (edata->output_to_server)
-		redact_report(edata);
-	if (prev_emit_log_hook)
-		prev_emit_log_hook(edata);
 }
 
 void

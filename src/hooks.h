@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * hooks.h
- *	  Hooks into PostgreSQL's utility processing.
+ *	  Hooks into statement processing and the server log.
  *
  * IDENTIFICATION
  *	  src/hooks.h
@@ -12,5 +12,6 @@
 #define CONNECTION_HOOKS_H
 
 extern void ConnInstallHooks(void);
+extern void ConnMarkSecretStatement(void);
 
 #endif							/* CONNECTION_HOOKS_H */

@@ -16,6 +16,23 @@
  * Errors name the endpoint (what) and never the request, which carries
  * signatures and tokens.
  *
+ * Where requests may go.  The server sends requests for connections only
+ * to the hosts connection.allowed_hosts lists (superusers set it; by
+ * default the domains of the three clouds' services): the rule is checked
+ * when an endpoint property is set and again before every request, so
+ * that no role can use the server to probe or call other hosts, and the
+ * status, codes and messages passed back to the caller only ever come
+ * from listed hosts.  An entry is a host name, an IP address, or a
+ * wildcard: "*.example.com" (any name below example.com) or "*" (any
+ * name); with ":port" (":*" for any port), else the scheme's default port.
+ * A host matched only by a wildcard must resolve to a public address:
+ * libcurl's socket callback refuses loopback, private, link-local
+ * (169.254.169.254 is a metadata service), shared, multicast and reserved
+ * ranges, so that a name in an allowed domain that points inside (an
+ * internal load balancer's) is not a way in.  Hosts listed by their own
+ * name or address may resolve anywhere.  With a proxy from the server's
+ * environment, libcurl connects to the proxy, which then judges addresses.
+ *
  * IDENTIFICATION
  *	  src/http.c
  *
@@ -23,25 +40,41 @@
  */
 #include "postgres.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 
 #include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/varlena.h"
 
+#include "connection.h"
 #include "http.h"
+#include "wipe.h"
 
 int			conn_sts_timeout = 5000;
+char	   *conn_allowed_hosts = NULL;
 
-typedef struct Buffer
+/* What the socket callback needs: whether to refuse non-public addresses. */
+typedef struct SocketCheck
+{
+	bool		public_only;
+	bool		refused;		/* it refused one */
+} SocketCheck;
+
+typedef struct BodyBuffer
 {
 	char	   *data;
 	size_t		len;
 	bool		too_large;
-} Buffer;
+} BodyBuffer;
 
 static size_t
 write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	Buffer	   *buf = (Buffer *) userdata;
+	BodyBuffer	   *buf = (BodyBuffer *) userdata;
 	size_t		n = size * nmemb;
 	char	   *grown;
 
@@ -122,25 +155,269 @@ ConnHttpEndpoint(const char *value, const char *property, ConnEndpoint *ep)
 	ep->url = psprintf("%s://%s%s", ep->scheme, ep->authority, ep->path);
 }
 
+/* Split an authority into a lower-case host and a port (0 if none). */
+static void
+split_authority(const char *authority, char **host, int *port)
+{
+	const char *colon;
+
+	*port = 0;
+	if (authority[0] == '[')
+	{
+		const char *close = strchr(authority, ']');
+
+		*host = close ? pnstrdup(authority + 1, close - authority - 1) : pstrdup(authority);
+		colon = close ? strchr(close, ':') : NULL;
+	}
+	else
+	{
+		colon = strrchr(authority, ':');
+		*host = colon ? pnstrdup(authority, colon - authority) : pstrdup(authority);
+	}
+	if (colon && colon[1])
+		*port = atoi(colon + 1);
+	for (char *p = *host; *p; p++)
+		*p = pg_ascii_tolower((unsigned char) *p);
+}
+
+/*
+ * Does one entry of connection.allowed_hosts admit host:port?  Sets
+ * *by_name when it names the host itself (no wildcard).
+ */
+static bool
+entry_admits(const char *entry, const char *host, int port, bool *by_name)
+{
+	char	   *ehost;
+	int			eport;
+	bool		any_port = false;
+	size_t		elen = strlen(entry);
+
+	if (elen >= 2 && strcmp(entry + elen - 2, ":*") == 0)
+	{
+		any_port = true;
+		ehost = pnstrdup(entry, elen - 2);
+		eport = 0;
+		if (ehost[0] == '[')
+		{
+			char	   *close = strchr(ehost, ']');
+
+			if (close)
+				*close = '\0';
+			ehost++;
+		}
+	}
+	else
+		split_authority(entry, &ehost, &eport);
+
+	if (!any_port && port != eport)
+		return false;
+	if (strcmp(ehost, "*") == 0)
+	{
+		*by_name = false;
+		return true;
+	}
+	if (strncmp(ehost, "*.", 2) == 0)
+	{
+		size_t		hlen = strlen(host);
+		size_t		slen = strlen(ehost + 1);	/* ".example.com" */
+
+		*by_name = false;
+		return hlen > slen && pg_strcasecmp(host + hlen - slen, ehost + 1) == 0;
+	}
+	*by_name = true;
+	return pg_strcasecmp(host, ehost) == 0;
+}
+
+/* An entry with the default port made explicit when it has none. */
+static char *
+with_port(const char *entry, int port)
+{
+	const char *close = strchr(entry, ']');
+
+	if ((entry[0] == '[' && close && close[1] == ':') ||
+		(entry[0] != '[' && strchr(entry, ':')))
+		return pstrdup(entry);
+	return psprintf("%s:%d", entry, port);
+}
+
+/*
+ * ConnCheckAllowedHosts
+ *		GUC check hook of connection.allowed_hosts: a comma-separated list
+ *		of entries, each one word.
+ */
+bool
+ConnCheckAllowedHosts(char **newval, void **extra, GucSource source)
+{
+	char	   *copy = pstrdup(*newval);
+	List	   *entries;
+	ListCell   *lc;
+
+	if (!SplitGUCList(copy, ',', &entries))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		return false;
+	}
+	foreach(lc, entries)
+	{
+		const char *e = lfirst(lc);
+
+		for (const char *p = e; *p; p++)
+			if ((unsigned char) *p <= ' ' || *p == '/' || *p == '@')
+			{
+				GUC_check_errdetail("Entry \"%s\" is not a host, an address or a wildcard, with an optional port.", e);
+				return false;
+			}
+	}
+	return true;
+}
+
+/*
+ * ConnHttpAllowed
+ *		Report 42501 unless connection.allowed_hosts admits the endpoint.
+ *		Returns whether its host must resolve to a public address (it is
+ *		admitted by a wildcard only).
+ */
+bool
+ConnHttpAllowed(const ConnEndpoint *ep, const char *property)
+{
+	char	   *host;
+	int			port;
+	char	   *copy = pstrdup(conn_allowed_hosts ? conn_allowed_hosts : "");
+	List	   *entries;
+	ListCell   *lc;
+	bool		admitted = false;
+	bool		public_only = true;
+
+	split_authority(ep->authority, &host, &port);
+	if (port == 0)
+		port = strcmp(ep->scheme, "http") == 0 ? 80 : 443;
+	if (!SplitGUCList(copy, ',', &entries))
+		entries = NIL;
+	foreach(lc, entries)
+	{
+		char	   *e = with_port(lfirst(lc), strcmp(ep->scheme, "http") == 0 ? 80 : 443);
+		bool		by_name;
+
+		if (entry_admits(e, host, port, &by_name))
+		{
+			admitted = true;
+			if (by_name)
+				public_only = false;
+		}
+	}
+	if (!admitted)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("connection.allowed_hosts does not allow requests to %s", ep->authority),
+				 errdetail("%s names host \"%s\" and port %d.", property, host, port),
+				 errhint("A superuser can add the host to connection.allowed_hosts.")));
+	return public_only;
+}
+
+/* Is an address loopback, private, link-local, shared, multicast or reserved? */
+static bool
+non_public(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+	{
+		uint32		a = ntohl(((const struct sockaddr_in *) sa)->sin_addr.s_addr);
+		static const struct
+		{
+			uint32		net;
+			int			bits;
+		}			ranges[] = {
+			{0x00000000, 8}, {0x0A000000, 8}, {0x64400000, 10}, {0x7F000000, 8},
+			{0xA9FE0000, 16}, {0xAC100000, 12}, {0xC0000000, 24}, {0xC0A80000, 16},
+			{0xC6120000, 15}, {0xE0000000, 4}, {0xF0000000, 4}
+		};
+
+		for (int i = 0; i < lengthof(ranges); i++)
+			if ((a >> (32 - ranges[i].bits)) == (ranges[i].net >> (32 - ranges[i].bits)))
+				return true;
+		return false;
+	}
+	if (sa->sa_family == AF_INET6)
+	{
+		const uint8 *b = ((const struct sockaddr_in6 *) sa)->sin6_addr.s6_addr;
+		static const uint8 zero[16] = {0};
+
+		/* IPv4-mapped and NAT64: judge the IPv4 address */
+		if ((memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff) ||
+			(b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
+			 memcmp(b + 4, zero, 8) == 0))
+		{
+			struct sockaddr_in v4 = {0};
+
+			v4.sin_family = AF_INET;
+			memcpy(&v4.sin_addr.s_addr, b + 12, 4);
+			return non_public((struct sockaddr *) &v4);
+		}
+		return memcmp(b, zero, 15) == 0 ||	/* :: and ::1 */
+			(b[0] & 0xfe) == 0xfc ||	/* fc00::/7, unique local */
+			(b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||	/* fe80::/10 */
+			b[0] == 0xff ||		/* multicast */
+			(b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8);	/* documentation */
+	}
+	return true;
+}
+
+/* libcurl's socket callback: refuse non-public addresses when asked to. */
+static curl_socket_t
+open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	SocketCheck *check = (SocketCheck *) clientp;
+
+	if (check->public_only && non_public(&address->addr))
+	{
+		check->refused = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(address->family, address->socktype, address->protocol);
+}
+
+/* Does the server's environment send libcurl through a proxy? */
+static bool
+proxy_in_environment(void)
+{
+	static const char *const vars[] = {
+		"https_proxy", "HTTPS_PROXY", "http_proxy", "all_proxy", "ALL_PROXY", NULL
+	};
+
+	for (int i = 0; vars[i]; i++)
+	{
+		const char *v = getenv(vars[i]);
+
+		if (v && v[0])
+			return true;
+	}
+	return false;
+}
+
 /*
  * ConnHttpRequest
- *		Send one request and wait for the whole response.  A transport
- *		failure is an error (08001 when the endpoint cannot be reached,
- *		08006 when the transfer fails or times out); any HTTP status is
- *		returned to the caller, who interprets it.
+ *		Send one request to an endpoint (url is on it) and wait for the
+ *		whole response.  property names where the endpoint comes from.  An
+ *		endpoint connection.allowed_hosts does not admit is 42501, and so is
+ *		a host admitted by a wildcard that resolves to a non-public address.
+ *		A transport failure is an error (08001 when the endpoint cannot be
+ *		reached, 08006 when the transfer fails or times out); any HTTP
+ *		status is returned to the caller, who interprets it.
  */
 void
-ConnHttpRequest(const char *method, const char *url, List *headers, const char *body,
+ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property,
+				const char *url, List *headers, const char *body,
 				const char *what, ConnHttpResponse *response)
 {
+	SocketCheck check = {false, false};
 	CURL	   *curl;
 	struct curl_slist *hdrs = NULL;
-	Buffer		buf = {NULL, 0, false};
+	BodyBuffer		buf = {NULL, 0, false};
 	char		errbuf[CURL_ERROR_SIZE];
 	CURLcode	rc;
 	ListCell   *lc;
 	bool		ok;
 
+	check.public_only = ConnHttpAllowed(ep, property) && !proxy_in_environment();
 	init_curl();
 	CHECK_FOR_INTERRUPTS();
 	curl = curl_easy_init();
@@ -185,6 +462,8 @@ ConnHttpRequest(const char *method, const char *url, List *headers, const char *
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &check);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
@@ -200,7 +479,7 @@ ConnHttpRequest(const char *method, const char *url, List *headers, const char *
 	if (rc == CURLE_OK && buf.data == NULL)
 		response->body = pstrdup("");
 	else if (rc == CURLE_OK)
-		response->body = pnstrdup(buf.data, buf.len);
+		response->body = ConnStrdupWiped(CurrentMemoryContext, buf.data, buf.len);
 	response->len = buf.len;
 	if (buf.data)
 	{
@@ -214,6 +493,13 @@ ConnHttpRequest(const char *method, const char *url, List *headers, const char *
 
 	/* an abort of ours, for a pending interrupt: service it */
 	CHECK_FOR_INTERRUPTS();
+
+	if (check.refused)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("request to %s refused: the host resolves to an address that is not public", what),
+				 errdetail("Only hosts that connection.allowed_hosts names themselves (not through a wildcard) may resolve to loopback, private or link-local addresses."),
+				 errhint("A superuser can add the host to connection.allowed_hosts by name.")));
 
 	if (errbuf[0] == '\0')
 		strlcpy(errbuf, curl_easy_strerror(rc), sizeof(errbuf));

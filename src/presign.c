@@ -31,10 +31,12 @@
 #include "utils/timestamp.h"
 
 #include "commands.h"
+#include "connection.h"
 #include "credentials.h"
 #include "http.h"
 #include "sign.h"
 #include "sts.h"
+#include "wipe.h"
 
 PG_FUNCTION_INFO_V1(connection_presign);
 
@@ -142,7 +144,7 @@ connection_presign(PG_FUNCTION_ARGS)
 	key = slash + 1;
 	check_bucket(bucket, path);
 
-	row = ConnUsableRow(name);
+	row = ConnUsableRow(name, "connection.presign()");
 	type = row->type->name;
 	if (strcmp(type, "S3") != 0 && strcmp(type, "OSS") != 0 && strcmp(type, "COS") != 0)
 		ereport(ERROR,
@@ -158,6 +160,9 @@ connection_presign(PG_FUNCTION_ARGS)
 							 row->type->props[ConnKeyProp(row->type, CONN_SECRET)].name);
 	token = ConnJsonbString(&creds->root, "SECURITY_TOKEN");
 	region = ConnJsonbString(&creds->root, "REGION");
+	ConnWipeOnReset(CurrentMemoryContext, secret, strlen(secret));
+	if (token)
+		ConnWipeOnReset(CurrentMemoryContext, token, strlen(token));
 
 	if (strcmp(type, "S3") == 0)
 	{
@@ -213,8 +218,6 @@ connection_presign(PG_FUNCTION_ARGS)
 								psprintf("/%s", key), (long) now, (long) now + expires);
 	}
 
-	explicit_bzero(secret, strlen(secret));
-	explicit_bzero(VARDATA(creds), VARSIZE(creds) - VARHDRSZ);
 	ConnLogUsage(name, "connection.presign()");
 	PG_RETURN_TEXT_P(cstring_to_text(url));
 }

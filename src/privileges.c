@@ -36,6 +36,7 @@
 #include "cache.h"
 #include "catalog.h"
 #include "commands.h"
+#include "connection.h"
 #include "depend.h"
 #include "privileges.h"
 
@@ -272,6 +273,56 @@ ConnCheckDropRole(Oid roleid, const char *rolename)
 }
 
 /*
+ * The rows of this database's connections that pass a test, each with its
+ * name locked for writing and read again under that lock.  Only the names
+ * of rows that the test picks are locked (a role that REASSIGNs or DROPs
+ * what it owns must not hold up everybody else's connections).
+ */
+static List *
+lock_rows(bool (*wanted) (const ConnRow *row, List *roleids), List *roleids)
+{
+	List	   *rows = NIL;
+	ListCell   *lc;
+
+	foreach(lc, ConnCatalogAllRows(AccessShareLock))
+	{
+		ConnRow    *row = lfirst(lc);
+
+		if (!wanted(row, roleids))
+			continue;
+		ConnCatalogLockNames(row->name, NULL);
+		row = ConnCatalogFetch(row->name, CurrentMemoryContext);
+		if (row && wanted(row, roleids))
+			rows = lappend(rows, row);
+	}
+	return rows;
+}
+
+static bool
+owned_by(const ConnRow *row, List *roleids)
+{
+	return list_member_oid(roleids, row->owner);
+}
+
+/* Owned by one of the roles, or granting them something. */
+static bool
+owned_or_granted(const ConnRow *row, List *roleids)
+{
+	Oid		   *members;
+	int			nmembers;
+
+	if (owned_by(row, roleids))
+		return true;
+	if (row->acl == NULL)
+		return false;
+	nmembers = aclmembers(row->acl, &members);
+	for (int i = 0; i < nmembers; i++)
+		if (list_member_oid(roleids, members[i]))
+			return true;
+	return false;
+}
+
+/*
  * ConnReassignOwned
  *		After REASSIGN OWNED BY roleids TO newowner: give their connections
  *		to newowner.
@@ -282,11 +333,11 @@ ConnReassignOwned(List *roleids, Oid newowner)
 	ListCell   *lc;
 	bool		changed = false;
 
-	foreach(lc, ConnCatalogAllRows(ExclusiveLock))
+	foreach(lc, lock_rows(owned_by, roleids))
 	{
 		ConnRow    *row = lfirst(lc);
 
-		if (!list_member_oid(roleids, row->owner) || row->owner == newowner)
+		if (row->owner == newowner)
 			continue;
 		ConnChangeOwner(row, newowner);
 		ConnCatalogUpdate(row);
@@ -308,21 +359,19 @@ ConnDropOwned(List *roleids, bool cascade)
 	ListCell   *lc;
 	bool		changed = false;
 
-	foreach(lc, ConnCatalogAllRows(ExclusiveLock))
+	foreach(lc, lock_rows(owned_or_granted, roleids))
 	{
 		ConnRow    *row = lfirst(lc);
 		ListCell   *rc;
 		Acl		   *newacl;
 
-		if (list_member_oid(roleids, row->owner))
+		if (owned_by(row, roleids))
 		{
 			ConnDependBeforeDrop(row, cascade);
 			ConnCatalogDelete(row);
 			changed = true;
 			continue;
 		}
-		if (row->acl == NULL)
-			continue;
 		newacl = row->acl;
 		foreach(rc, roleids)
 		{

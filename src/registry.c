@@ -31,6 +31,7 @@
 #include "utils/jsonb.h"
 #include "utils/varlena.h"
 
+#include "connection.h"
 #include "registry.h"
 
 int			conn_cloud_provider = CONN_CLOUD_NONE;
@@ -46,7 +47,7 @@ static const char *const providers[] =
 #define STS_OPTIONS \
 	{"SOURCE_CONNECTION", NULL, CONN_PLAIN, CONN_REQ_STS, CONN_FMT_CONNECTION, NULL, 0, \
 	 "keys-mode connection whose keys sign the AssumeRole call"}, \
-	{"STS_ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_STS, CONN_FMT_HOST, NULL, 0, \
+	{"STS_ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_STS, CONN_FMT_ENDPOINT, NULL, 0, \
 	 "STS endpoint (default: the provider's regional endpoint)"}, \
 	{"SESSION_NAME", NULL, CONN_PLAIN, CONN_REQ_STS, CONN_FMT_SESSION_NAME, NULL, 0, \
 	 "role session name, 2 to 64 characters"}, \
@@ -63,7 +64,7 @@ static const char *const providers[] =
 static const ConnPropDef oss_props[] = {
 	{"ACCESS_ID", NULL, CONN_IDENTIFIER, CONN_REQ_KEYS, CONN_FMT_TEXT, NULL, 0, "AccessKey ID"},
 	{"ACCESS_KEY", NULL, CONN_SECRET, CONN_REQ_KEYS, CONN_FMT_TEXT, NULL, 0, "AccessKey secret"},
-	{"ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_REQUIRED, CONN_FMT_HOST, NULL, 0, "OSS endpoint"},
+	{"ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_REQUIRED, CONN_FMT_ENDPOINT, NULL, 0, "OSS endpoint"},
 	{"REGION", NULL, CONN_PLAIN, CONN_REQ_ROLE, CONN_FMT_REGION, NULL, 0, "region, such as cn-shanghai"},
 	ROLE_ARN_PROP(CONN_REQ_ROLE_ARN, "RAM role to assume: acs:ram::<account>:role/<name>"),
 	EXTERNAL_ID_PROP,
@@ -84,7 +85,7 @@ static const ConnPropDef s3_props[] = {
 	{"ACCESS_KEY", "ACCESS_KEY_ID", CONN_IDENTIFIER, CONN_REQ_KEYS, CONN_FMT_TEXT, NULL, 0, "access key ID"},
 	{"SECRET_KEY", "SECRET_ACCESS_KEY", CONN_SECRET, CONN_REQ_KEYS, CONN_FMT_TEXT, NULL, 0, "secret access key"},
 	{"REGION", NULL, CONN_PLAIN, CONN_REQ_REQUIRED, CONN_FMT_REGION, NULL, 0, "region, such as us-east-1"},
-	{"ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_HOST, NULL, 0, "endpoint of an S3-compatible service"},
+	{"ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_ENDPOINT, NULL, 0, "endpoint of an S3-compatible service"},
 	ROLE_ARN_PROP(CONN_REQ_ROLE_ARN, "IAM role to assume: arn:aws:iam::<account>:role/<name>"),
 	EXTERNAL_ID_PROP,
 	STS_OPTIONS
@@ -592,6 +593,7 @@ check_value(const ConnPropDef *def, char *value)
 		case CONN_FMT_GENERATED:
 			break;
 		case CONN_FMT_HOST:
+		case CONN_FMT_ENDPOINT:
 			if (has_blank_or_control(value))
 				bad_value(def, value, "Host names and URLs must not contain blanks.");
 			break;

@@ -44,6 +44,7 @@ typedef enum ConnFormat
 {
 	CONN_FMT_TEXT,				/* any non-empty text */
 	CONN_FMT_HOST,				/* host, host:port or URL; no blanks */
+	CONN_FMT_ENDPOINT,			/* the same, where the server sends requests */
 	CONN_FMT_REGION,			/* letters, digits, '-' and '_' */
 	CONN_FMT_DIGITS,
 	CONN_FMT_HTTPS_URL,

@@ -35,6 +35,9 @@
 #include "common/sha1.h"
 #include "common/sha2.h"
 
+#ifndef FRONTEND
+#include "connection.h"
+#endif
 #include "sign.h"
 
 #ifdef FRONTEND

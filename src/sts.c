@@ -24,7 +24,8 @@
  * the connection and of its source were read and when they were last
  * modified: any change to either (alter, rename, rotate_key, a new source
  * named by the GUC) makes the next call assume the role afresh.  Cached
- * values are zeroed before their memory is released.
+ * values live in wiped memory (wipe.c), and the cache starts over once it
+ * outgrows connection.cache_memory.
  *
  * Errors never contain a key, a signature or a token: what the provider
  * says is passed on as its error code and message, with the source's key
@@ -51,11 +52,13 @@
 
 #include "cache.h"
 #include "commands.h"
+#include "connection.h"
 #include "crypto.h"
 #include "http.h"
 #include "privileges.h"
 #include "sign.h"
 #include "sts.h"
+#include "wipe.h"
 
 /* Temporary credentials are renewed this many seconds before they expire. */
 #define CONN_STS_MARGIN 300
@@ -79,6 +82,7 @@ typedef struct StsRequest
 	const char *duration;
 	const char *region;
 	ConnEndpoint endpoint;
+	const char *endpoint_from;	/* for messages: STS_ENDPOINT, or the default */
 	const char *key_id;			/* of the source connection */
 	const char *secret;
 } StsRequest;
@@ -102,7 +106,8 @@ typedef struct StsCacheEntry
 	ItemPointerData source_tid;
 	TimestampTz source_modified;
 	TimestampTz expiration;
-	Jsonb	   *result;			/* in StsContext */
+	MemoryContext cxt;			/* holds result; wiped when deleted */
+	Jsonb	   *result;
 } StsCacheEntry;
 
 static HTAB *sts_cache = NULL;
@@ -161,9 +166,11 @@ default_endpoint(ConnCloud cloud, const char *region, const char *role_arn)
 
 /*
  * The source connection's row, checked: it exists, is enabled and holds
- * access keys of the same cloud; when the connection names it, the
- * connection's owner may use it.  The row belongs to the cache (valid
- * until the next lookup).
+ * access keys of the same cloud, and the connection's owner may use it --
+ * whether the connection names it or connection.sts_source_connection
+ * does (the instance's own identity is a connection like any other, lent
+ * with grant_usage()).  The row belongs to the cache (valid until the next
+ * lookup).
  */
 static const ConnRow *
 source_row(const ConnRow *row, const ConnProps *props, ConnCloud cloud)
@@ -201,11 +208,20 @@ source_row(const ConnRow *row, const ConnProps *props, ConnCloud cloud)
 				 errmsg("connection \"%s\" cannot be the source connection of \"%s\"", name, connname),
 				 errdetail("A source connection must authenticate with access keys on the same cloud (%s).",
 						   ConnCloudName(cloud))));
-	if (prop && !ConnHasUsage(src, owner))
+	if (!ConnHasUsage(src, owner) && prop)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("owner of connection \"%s\" may not use its source connection \"%s\"",
 						connname, name)));
+	if (!ConnHasUsage(src, owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("owner of connection \"%s\" may not use connection \"%s\", the instance's source connection",
+						connname, name),
+				 errdetail("connection.sts_source_connection names connection \"%s\"; its keys sign for the roles that may use it.",
+						   name),
+				 errhint("A superuser grants it with connection.grant_usage('%s', '%s').",
+						 name, ConnRoleName(owner))));
 	return src;
 }
 
@@ -280,7 +296,11 @@ xml_element(const char *start, const char *end, const char *tag)
 	if (q == NULL || q > end)
 		return NULL;
 
-	initStringInfo(&buf);
+	/* one buffer of the largest size it can take: no copy is left behind */
+	buf.data = ConnAllocWiped(CurrentMemoryContext, q - p + 1);
+	buf.maxlen = q - p + 1;
+	buf.len = 0;
+	buf.cursor = 0;
 	while (p < q)
 	{
 		static const char *const ents[][2] = {
@@ -320,6 +340,7 @@ json_object_of(const ConnHttpResponse *resp)
 	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
 		return NULL;
 	d = DirectFunctionCall1(jsonb_in, CStringGetDatum(resp->body));
+	ConnWipeVarlena(CurrentMemoryContext, DatumGetPointer(d));
 	if (!JB_ROOT_IS_OBJECT(DatumGetJsonbP(d)))
 		return NULL;
 	return DatumGetJsonbP(d);
@@ -439,6 +460,10 @@ json_credentials(const StsRequest *req, JsonbContainer *c, JsonbContainer *e,
 	creds->key_id = ConnJsonbString(c, names[0]);
 	creds->secret = ConnJsonbString(c, names[1]);
 	creds->token = ConnJsonbString(c, names[2]);
+	if (creds->secret)
+		ConnWipeOnReset(CurrentMemoryContext, creds->secret, strlen(creds->secret));
+	if (creds->token)
+		ConnWipeOnReset(CurrentMemoryContext, creds->token, strlen(creds->token));
 	check_credentials(req, creds, ConnJsonbString(e, names[3]),
 					  psprintf("%s, %s, %s, %s", names[0], names[1], names[2], names[3]));
 }
@@ -491,7 +516,6 @@ parse_aliyun(const StsRequest *req, const ConnHttpResponse *resp, StsCredentials
 	if (c == NULL)
 		malformed(req, "There is no Credentials object.");
 	json_credentials(req, c, c, aliyun_names, creds);
-	explicit_bzero(VARDATA(jb), VARSIZE(jb) - VARHDRSZ);
 }
 
 static void
@@ -515,7 +539,6 @@ parse_tencent(const StsRequest *req, const ConnHttpResponse *resp, StsCredential
 	if (c == NULL)
 		malformed(req, "There is no Credentials object.");
 	json_credentials(req, c, r, tencent_names, creds);
-	explicit_bzero(VARDATA(jb), VARSIZE(jb) - VARHDRSZ);
 }
 
 /* ---------------------------------------------------------------------
@@ -569,7 +592,7 @@ request_aws(const StsRequest *req, ConnHttpResponse *resp)
 						 psprintf("Authorization: AWS4-HMAC-SHA256 Credential=%s/%s, "
 								  "SignedHeaders=content-type;host;x-amz-date, Signature=%s",
 								  req->key_id, ConnSigV4Scope(&key), signature));
-	ConnHttpRequest("POST", req->endpoint.url, headers, body, "the AWS STS endpoint", resp);
+	ConnHttpRequest("POST", &req->endpoint, req->endpoint_from, req->endpoint.url, headers, body, "the AWS STS endpoint", resp);
 }
 
 /* Alibaba Cloud STS: POST form, RPC signature among the parameters. */
@@ -607,7 +630,7 @@ request_aliyun(const StsRequest *req, ConnHttpResponse *resp)
 	initStringInfo(&body);
 	appendStringInfo(&body, "%s&Signature=", query);
 	ConnUriEncode(&body, ConnAliyunRpcSignature(req->secret, "POST", query), false);
-	ConnHttpRequest("POST", req->endpoint.url,
+	ConnHttpRequest("POST", &req->endpoint, req->endpoint_from, req->endpoint.url,
 					list_make1(pstrdup("Content-Type: application/x-www-form-urlencoded")),
 					body.data, "the Alibaba Cloud STS endpoint", resp);
 }
@@ -650,7 +673,7 @@ request_tencent(const StsRequest *req, ConnHttpResponse *resp)
 					  psprintf("Authorization: TC3-HMAC-SHA256 Credential=%s/%s/sts/tc3_request, "
 							   "SignedHeaders=content-type;host, Signature=%s",
 							   req->key_id, date, signature));
-	ConnHttpRequest("POST", req->endpoint.url, headers, body.data, "the Tencent Cloud STS endpoint", resp);
+	ConnHttpRequest("POST", &req->endpoint, req->endpoint_from, req->endpoint.url, headers, body.data, "the Tencent Cloud STS endpoint", resp);
 }
 
 /* ---------------------------------------------------------------------
@@ -674,14 +697,17 @@ push_pair(JsonbParseState **state, const char *key, const char *value)
 	pushJsonbValue(state, WJB_VALUE, &v);
 }
 
-/* The plain properties and the temporary credentials, as one object. */
+/*
+ * The plain properties and the temporary credentials, as one object, in
+ * wiped memory of the current context.
+ */
 static Jsonb *
 build_result(const ConnProps *props, const StsCredentials *creds)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
 	Jsonb	   *temp;
-	Datum		all;
+	Jsonb	   *all;
 	int			id_idx = ConnKeyProp(props->type, CONN_IDENTIFIER);
 	int			secret_idx = ConnKeyProp(props->type, CONN_SECRET);
 
@@ -697,22 +723,32 @@ build_result(const ConnProps *props, const StsCredentials *creds)
 	}
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	temp = JsonbValueToJsonb(res);
-	all = DirectFunctionCall2(jsonb_concat,
-							  JsonbPGetDatum(ConnPropsToJsonb(props, CONN_KIND_BIT(CONN_PLAIN), false)),
-							  JsonbPGetDatum(temp));
-	explicit_bzero(VARDATA(temp), VARSIZE(temp) - VARHDRSZ);
-	return DatumGetJsonbP(all);
+	ConnWipeVarlena(CurrentMemoryContext, temp);
+	all = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat,
+											 JsonbPGetDatum(ConnPropsToJsonb(props, CONN_KIND_BIT(CONN_PLAIN), false)),
+											 JsonbPGetDatum(temp)));
+	ConnWipeVarlena(CurrentMemoryContext, all);
+	return all;
 }
 
+/*
+ * The cache of temporary credentials, created (again) when missing or once
+ * it has outgrown connection.cache_memory; its entries' results live in
+ * contexts of their own, wiped when deleted.
+ */
 static void
 sts_cache_init(void)
 {
 	HASHCTL		ctl;
 
-	if (sts_cache != NULL)
+	if (sts_cache != NULL &&
+		MemoryContextMemAllocated(StsContext, true) <= (Size) conn_cache_memory * 1024)
 		return;
-	StsContext = AllocSetContextCreate(TopMemoryContext, "connection STS cache",
-									   ALLOCSET_SMALL_SIZES);
+	if (StsContext == NULL)
+		StsContext = AllocSetContextCreate(TopMemoryContext, "connection STS cache",
+										   ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(StsContext);
 	ctl.keysize = sizeof(int64);
 	ctl.entrysize = sizeof(StsCacheEntry);
 	ctl.hcxt = StsContext;
@@ -723,18 +759,17 @@ sts_cache_init(void)
 static void
 forget(StsCacheEntry *entry)
 {
-	if (entry->result)
-	{
-		explicit_bzero(VARDATA(entry->result), VARSIZE(entry->result) - VARHDRSZ);
-		pfree(entry->result);
-		entry->result = NULL;
-	}
+	if (entry->cxt)
+		MemoryContextDelete(entry->cxt);
+	entry->cxt = NULL;
+	entry->result = NULL;
 }
 
+/* A copy of jb in wiped memory of the current context. */
 static Jsonb *
 copy_jsonb(const Jsonb *jb)
 {
-	Jsonb	   *copy = palloc(VARSIZE(jb));
+	Jsonb	   *copy = ConnAllocWiped(CurrentMemoryContext, VARSIZE(jb));
 
 	memcpy(copy, jb, VARSIZE(jb));
 	return copy;
@@ -745,7 +780,9 @@ copy_jsonb(const Jsonb *jb)
  *		The temporary credentials of a role-based connection the current
  *		user may use (the caller checked), as credentials() returns them:
  *		from this backend's cache while they are fresh and neither the
- *		connection nor its source has changed, else from AssumeRole.
+ *		connection nor its source has changed, else from AssumeRole.  The
+ *		source's keys, the request and the answer live in a context whose
+ *		plaintext is wiped however the call ends.
  */
 Jsonb *
 ConnStsCredentials(const ConnRow *row)
@@ -778,7 +815,10 @@ ConnStsCredentials(const ConnRow *row)
 	sts_cache_init();
 	entry = hash_search(sts_cache, &id, HASH_ENTER, &found);
 	if (!found)
+	{
+		entry->cxt = NULL;
 		entry->result = NULL;
+	}
 	if (entry->result &&
 		ItemPointerEquals(&entry->tid, &tid) && entry->modified == modified &&
 		entry->source_id == src->id && ItemPointerEquals(&entry->source_tid, &src_tid) &&
@@ -800,13 +840,14 @@ ConnStsCredentials(const ConnRow *row)
 	req.duration = ConnPropValue(&props, "DURATION_SECONDS");
 	if (req.duration == NULL)
 		req.duration = CONN_STS_DEFAULT_DURATION;
+	req.endpoint_from = ConnPropValue(&props, "STS_ENDPOINT") ? "STS_ENDPOINT" :
+		"The default STS endpoint";
 	ConnHttpEndpoint(ConnPropValue(&props, "STS_ENDPOINT") ? ConnPropValue(&props, "STS_ENDPOINT")
 					 : default_endpoint(req.cloud, req.region, req.role_arn),
 					 "STS_ENDPOINT", &req.endpoint);
 	if (req.region == NULL)
 		req.region = req.cloud == CONN_CLOUD_TENCENT ? "ap-guangzhou" : "us-east-1";
 
-	/* keys, request and response are wiped with this context */
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "connection AssumeRole",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
@@ -814,34 +855,21 @@ ConnStsCredentials(const ConnRow *row)
 	req.key_id = srcprops.values[ConnKeyProp(srcprops.type, CONN_IDENTIFIER)];
 	req.secret = srcprops.values[ConnKeyProp(srcprops.type, CONN_SECRET)];
 
-	resp.body = NULL;
-	PG_TRY();
+	switch (req.cloud)
 	{
-		switch (req.cloud)
-		{
-			case CONN_CLOUD_ALIYUN:
-				request_aliyun(&req, &resp);
-				parse_aliyun(&req, &resp, &creds);
-				break;
-			case CONN_CLOUD_TENCENT:
-				request_tencent(&req, &resp);
-				parse_tencent(&req, &resp, &creds);
-				break;
-			default:
-				request_aws(&req, &resp);
-				parse_aws(&req, &resp, &creds);
-				break;
-		}
+		case CONN_CLOUD_ALIYUN:
+			request_aliyun(&req, &resp);
+			parse_aliyun(&req, &resp, &creds);
+			break;
+		case CONN_CLOUD_TENCENT:
+			request_tencent(&req, &resp);
+			parse_tencent(&req, &resp, &creds);
+			break;
+		default:
+			request_aws(&req, &resp);
+			parse_aws(&req, &resp, &creds);
+			break;
 	}
-	PG_CATCH();
-	{
-		/* the source's keys and whatever came back do not outlive an error */
-		ConnWipeProps(&srcprops);
-		if (resp.body)
-			explicit_bzero(resp.body, resp.len);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
 	if (creds.expiration <= now)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
@@ -851,13 +879,11 @@ ConnStsCredentials(const ConnRow *row)
 
 	MemoryContextSwitchTo(old);
 	result = build_result(&props, &creds);
-	explicit_bzero(resp.body, resp.len);
-	explicit_bzero(creds.secret, strlen(creds.secret));
-	explicit_bzero(creds.token, strlen(creds.token));
-	ConnWipeProps(&srcprops);
 	MemoryContextDelete(cxt);
 
-	entry->result = MemoryContextAlloc(StsContext, VARSIZE(result));
+	entry->cxt = AllocSetContextCreate(StsContext, "connection STS entry",
+									   ALLOCSET_SMALL_SIZES);
+	entry->result = ConnAllocWiped(entry->cxt, VARSIZE(result));
 	memcpy(entry->result, result, VARSIZE(result));
 	entry->expiration = creds.expiration;
 	return result;

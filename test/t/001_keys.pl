@@ -64,13 +64,50 @@ set_and_reload($node, key_command => '');
 open(my $fh, '>', "$dir/bad") or die; print $fh "not-a-key\n"; close($fh); chmod 0600, "$dir/bad";
 set_and_reload($node, key_file => "$dir/bad");
 $err = fails_with($node, "SELECT connection.credentials('s3_a')", 'F0000',
-	'invalid key in line 1 of key file', 'malformed key');
+	'invalid key in line 1 of the key file of connection.key_file', 'malformed key');
 unlike($err, qr/not-a-key/, 'malformed key: the line is not echoed');
 write_keys("$dir/open", $k1);
 chmod 0644, "$dir/open";
 set_and_reload($node, key_file => "$dir/open");
 fails_with($node, "SELECT connection.credentials('s3_a')", 'F0000',
-	'key file .* has group or world access', 'world-readable key file');
+	'the key file of connection.key_file has group or world access', 'world-readable key file');
+
+# degenerate keys: all zeros, a short pattern repeated, a counting sequence
+my %degenerate = (
+	zeros => '00' x 32,
+	pattern => '0123456789abcdef' x 4,
+	counting => join('', map { sprintf('%02x', $_) } 0 .. 31));
+foreach my $kind (sort keys %degenerate)
+{
+	write_keys("$dir/degenerate_$kind", $k1, $degenerate{$kind});
+	set_and_reload($node, key_file => "$dir/degenerate_$kind");
+	$err = fails_with($node, "SELECT connection.credentials('s3_a')", 'F0000',
+		'invalid key in line 3 of the key file of connection.key_file', "degenerate key: $kind");
+	like($err, qr/The key is not random/, "degenerate key: $kind, said why");
+}
+
+# the key file's path is the superusers' to know: not in the error a role
+# sees, only in the server log's detail
+$node->safe_psql('postgres', q{
+	CREATE ROLE key_user LOGIN;
+	GRANT USAGE ON SCHEMA connection TO key_user;
+	SELECT connection.grant_usage('s3_a', 'key_user');});
+set_and_reload($node, key_file => "$dir/no-such-dir-4711/keys");
+my $log_offset = -s $node->logfile;
+my ($ret, $out);
+($ret, $out, $err) = $node->psql('postgres', "SELECT connection.credentials('s3_a')",
+	extra_params => [ '-U', 'key_user' ]);
+like($err, qr/could not access the key file of connection.key_file/, 'missing key file: the error');
+unlike($err, qr/no-such-dir-4711/, 'missing key file: the role does not see the path');
+like(slurp_file($node->logfile, $log_offset), qr/DETAIL:  The key file is "[^"]*no-such-dir-4711\/keys"/,
+	'missing key file: the server log has the path');
+set_and_reload($node, key_command => "echo $k1; exit 3", key_file => '');
+($ret, $out, $err) = $node->psql('postgres', "SELECT connection.credentials('s3_a')",
+	extra_params => [ '-U', 'key_user' ]);
+like($err, qr/connection.key_command failed\nDETAIL:  child process exited with exit code 3/,
+	'failing key command: the exit status, not the command');
+unlike($err, qr/echo/, 'failing key command: the command is not shown');
+set_and_reload($node, key_command => '');
 
 # ---------------------------------------------------------------------
 # a long-lived session rereads the keys after a reload

@@ -14,7 +14,8 @@ use ConnTest;
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
 write_keys("$dir/key", new_key());
-my $node = start_node('at_rest', "$dir/key");
+my $node = start_node('at_rest', "$dir/key",
+	'connection.allowed_hosts' => 'visible-endpoint.example.com');
 
 # recognisable values of every identifier and secret kind
 my %hidden = (

@@ -15,7 +15,7 @@ write_keys("$dir/key", new_key());
 my $node = start_node('cloud', "$dir/key");
 
 my %conn = (
-	OSS => q('STORAGE', 'OSS', '{"ACCESS_ID": "a", "ACCESS_KEY": "b", "ENDPOINT": "e"}'),
+	OSS => q('STORAGE', 'OSS', '{"ACCESS_ID": "a", "ACCESS_KEY": "b", "ENDPOINT": "oss-cn-hangzhou.aliyuncs.com"}'),
 	COS => q('STORAGE', 'COS', '{"ACCESS_KEY": "a", "SECRET_KEY": "b", "REGION": "r", "APP_ID": "1"}'),
 	S3  => q('STORAGE', 'S3', '{"ACCESS_KEY": "a", "SECRET_KEY": "b", "REGION": "r"}'),
 	KAFKA => q('STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}'),

@@ -57,8 +57,11 @@ sub stats
 sub calls { return stats()->{calls}{ $_[0] }; }
 
 write_keys("$dir/key", new_key());
+# the emulator is on the loopback: listed by address and port, for every
+# role (an ordinary role's endpoints are checked against it too)
 my $node = start_node('sts', "$dir/key", shared_preload_libraries => 'connection',
-	wal_level => 'replica', max_wal_senders => '2');
+	wal_level => 'replica', max_wal_senders => '2',
+	'connection.allowed_hosts' => "127.0.0.1:$port, 127.0.0.1:1");
 
 my %role = (
 	aws     => [ 'S3', 'arn:aws:iam::123456789012:role/reader', qq("REGION": "us-east-1", "ENDPOINT": "$base") ],

@@ -1,0 +1,172 @@
+/* connection--1.0--1.1.sql */
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION connection UPDATE TO '1.1'" to load this file. \quit
+
+--
+-- 1.1 closes the catalog to every role but superusers, whatever their
+-- memberships (pg_read_all_data, pg_write_all_data) and whatever default
+-- privileges were set, and refuses a schema that was not the extension's
+-- own.  CREATE EXTENSION runs the 1.0 script and then this one in one
+-- transaction, so a new installation is checked exactly like an upgrade.
+--
+
+-- The schema "connection" must be the extension's own: owned by a
+-- superuser and holding nothing but the extension's objects.  A schema
+-- created beforehand by another role could hold a look-alike of a
+-- function (an overload of create() that wins for the usual call and
+-- receives every secret), or let its owner add one later.
+DO $check$
+DECLARE
+    nsp oid;
+    owner_name name;
+    owner_super boolean;
+    strays text;
+BEGIN
+    SELECT n.oid, r.rolname, r.rolsuper INTO nsp, owner_name, owner_super
+      FROM pg_catalog.pg_namespace AS n
+      JOIN pg_catalog.pg_roles AS r ON r.oid = n.nspowner
+     WHERE n.nspname = 'connection';
+    IF NOT owner_super THEN
+        RAISE EXCEPTION 'schema "connection" is owned by role "%", who is not a superuser', owner_name
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Its owner could add objects to the extension''s schema, and these would receive the secrets passed to the extension.',
+                  HINT = 'Drop the schema (or rename it), then create the extension: it creates its own schema.';
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, 0), ', '
+                                 ORDER BY 1)
+      INTO strays
+      FROM pg_catalog.pg_depend AS d
+     WHERE d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+       AND d.refobjid = nsp
+       AND d.classid NOT IN ('pg_catalog.pg_extension'::pg_catalog.regclass,
+                             'pg_catalog.pg_default_acl'::pg_catalog.regclass)
+       AND NOT EXISTS (
+             SELECT FROM pg_catalog.pg_depend AS e
+              WHERE e.classid = d.classid AND e.objid = d.objid
+                AND e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                AND e.refobjid = (SELECT oid FROM pg_catalog.pg_extension
+                                   WHERE extname = 'connection')
+                AND e.deptype = 'e');
+    IF strays IS NOT NULL THEN
+        RAISE EXCEPTION 'schema "connection" holds objects that do not belong to extension "connection"'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Objects: ' || strays || '.',
+                  HINT = 'Drop them after checking what they did (one of them may have received secrets), then try again.';
+    END IF;
+END
+$check$;
+
+--
+-- Row level security with no policy: roles that pass the tables' privilege
+-- checks anyway (pg_read_all_data, pg_write_all_data, grants made by
+-- default privileges) see and change no row.  The extension's C functions
+-- read and write the tables directly, and superusers (pg_dump and
+-- pg_restore run as one) bypass row level security.
+--
+ALTER TABLE connection.pg_connection ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE connection.pg_connection_depend ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+
+--
+-- Names of connections dropped with force while other objects (foreign
+-- servers, foreign tables, user mappings, objects registered with
+-- add_dependency()) still named them: reserved for the dropped
+-- connection's owner, so that nobody else can create a connection of that
+-- name and receive what those objects send.  The dependency records of
+-- those objects keep pointing at connid; the reservation goes when the last
+-- of them does, or when the owner creates the name again (the records then
+-- point at the new connection).
+--
+CREATE TABLE connection.pg_connection_reserved (
+    name          text        COLLATE "C" NOT NULL,
+    owner         oid         NOT NULL,
+    connid        bigint      NOT NULL,
+    dropped_time  timestamptz NOT NULL,
+    CONSTRAINT pg_connection_reserved_pkey PRIMARY KEY (name)
+);
+CREATE UNIQUE INDEX pg_connection_reserved_connid_index
+    ON connection.pg_connection_reserved (connid);
+ALTER TABLE connection.pg_connection_reserved ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE connection.pg_connection_reserved FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('connection.pg_connection_reserved', '');
+
+-- Connection ids are random now (see catalog.c): no sequence that
+-- pg_write_all_data could set to make them collide or run out.
+ALTER EXTENSION connection DROP SEQUENCE connection.pg_connection_id_seq;
+DROP SEQUENCE connection.pg_connection_id_seq;
+
+--
+-- The view cannot be written through (a view with WITH is not
+-- automatically updatable) and its rows cannot be locked (FOR UPDATE does
+-- not reach into a WITH query): it runs with its owner's rights, and
+-- members of pg_write_all_data may UPDATE, DELETE and lock every view.
+--
+CREATE OR REPLACE VIEW connection.connections AS
+    WITH c AS (
+        SELECT c.name,
+               c.category,
+               c.type,
+               CASE WHEN c.enabled THEN 'ENABLED' ELSE 'DISABLED' END AS enabled,
+               pg_catalog.pg_get_userbyid(c.owner)::pg_catalog.text AS owner,
+               c.creator,
+               c.created_time,
+               c.last_modified_time,
+               c.comment
+          FROM connection.pg_connection AS c)
+    SELECT * FROM c;
+
+--
+-- Privileges exactly as the scripts grant them: what default privileges of
+-- the installing role granted on the extension's objects (to any role, with
+-- any right, TRIGGER included) is revoked, and so is every right on the
+-- schema but the owner's and PUBLIC's USAGE.
+--
+DO $privileges$
+DECLARE
+    ext oid := (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'connection');
+    obj record;
+    grantee text;
+BEGIN
+    FOR obj IN
+        SELECT 'SCHEMA' AS kind, n.nspname::pg_catalog.text AS name, n.nspowner AS owner,
+               n.nspacl AS acl
+          FROM pg_catalog.pg_namespace AS n WHERE n.nspname = 'connection'
+        UNION ALL
+        SELECT CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+               c.oid::pg_catalog.regclass::pg_catalog.text, c.relowner, c.relacl
+          FROM pg_catalog.pg_class AS c
+          JOIN pg_catalog.pg_depend AS d
+            ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+         WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+           AND d.refobjid = ext AND d.deptype = 'e'
+        UNION ALL
+        SELECT 'FUNCTION', p.oid::pg_catalog.regprocedure::pg_catalog.text, p.proowner, p.proacl
+          FROM pg_catalog.pg_proc AS p
+          JOIN pg_catalog.pg_depend AS d
+            ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
+         WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+           AND d.refobjid = ext AND d.deptype = 'e'
+    LOOP
+        FOR grantee IN
+            SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                 ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END
+              FROM pg_catalog.aclexplode(obj.acl) AS a
+             WHERE a.grantee <> obj.owner
+               AND (a.grantee <> 0 OR obj.kind <> 'FUNCTION')
+        LOOP
+            EXECUTE pg_catalog.format('REVOKE ALL ON %s %s FROM %s CASCADE', obj.kind, obj.name, grantee);
+        END LOOP;
+    END LOOP;
+END
+$privileges$;
+GRANT USAGE ON SCHEMA connection TO PUBLIC;
+GRANT SELECT ON connection.connections TO PUBLIC;
+
+COMMENT ON TABLE connection.pg_connection_reserved IS
+'names of connections dropped with force while objects still named them, reserved for their owners (superusers only)';
+
+-- a restore loads the reservations too: the records of the objects that
+-- name a reserved name are made again then
+CREATE TRIGGER pg_connection_reserved_loaded
+    AFTER INSERT ON connection.pg_connection_reserved
+    FOR EACH STATEMENT EXECUTE FUNCTION connection.catalog_loaded();
