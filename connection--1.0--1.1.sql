@@ -33,8 +33,10 @@ BEGIN
                   DETAIL = 'Its owner could add objects to the extension''s schema, and these would receive the secrets passed to the extension.',
                   HINT = 'Drop the schema (or rename it), then create the extension: it creates its own schema.';
     END IF;
-    SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, 0), ', '
-                                 ORDER BY 1)
+    -- (" with arguments (": a function named like a secret-taking one, with
+    -- its argument list right after its name, would be masked in the log)
+    SELECT pg_catalog.string_agg(pg_catalog.replace(pg_catalog.pg_describe_object(d.classid, d.objid, 0),
+                                                    '(', ' with arguments ('), ', ' ORDER BY 1)
       INTO strays
       FROM pg_catalog.pg_depend AS d
      WHERE d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass

@@ -37,6 +37,10 @@ INSERT INTO connection.pg_connection
   VALUES (1, 'bnd_fake', 'STORAGE', 'S3', true, 'regress_conn_writer'::regrole, 'x', now(), now(),
           NULL, NULL, '{"REGION": "us-east-1"}', '{}', NULL, NULL);
 \echo :LAST_ERROR_SQLSTATE
+-- fails: nor load rows with COPY
+COPY connection.pg_connection FROM stdin;
+\.
+\echo :LAST_ERROR_SQLSTATE
 -- fails: the view cannot be written through
 UPDATE connection.connections SET name = 'bnd_renamed' WHERE name = 'bnd_s3';
 \echo :LAST_ERROR_SQLSTATE

@@ -70,6 +70,25 @@ SET connection.allowed_hosts = '*:*';
 SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://localhost:1"}');
 SELECT connection.credentials('sts_role');
 \echo :LAST_ERROR_SQLSTATE
+-- ... nor does an IPv4-mapped address or a number that is one
+SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://[::ffff:127.0.0.1]:1"}');
+SELECT connection.credentials('sts_role');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://2130706433:1"}');
+SELECT connection.credentials('sts_role');
+\echo :LAST_ERROR_SQLSTATE
+-- fails: what libcurl would read as another host is no host at all
+SET connection.allowed_hosts = '*.amazonaws.com:*';
+SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://127.0.0.1:1#.amazonaws.com"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://127.0.0.1:1?.amazonaws.com"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://x@127.0.0.1:1/.amazonaws.com"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://127.0.0.1:1\\\\.amazonaws.com"}');
+\echo :LAST_ERROR_SQLSTATE
+SET connection.allowed_hosts = '*:*';
+SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://localhost:1"}');
 -- listed by name, it may resolve anywhere
 SET connection.allowed_hosts = 'localhost:1';
 \set VERBOSITY terse

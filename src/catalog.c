@@ -218,12 +218,14 @@ lookup_catalog(void)
 	dep_relid = lookup_catalog_oid(nsp, DEPEND_TABLE);
 	dep_ref_index = lookup_catalog_oid(nsp, DEPEND_REF_INDEX);
 	dep_dep_index = lookup_catalog_oid(nsp, DEPEND_DEP_INDEX);
-	res_relid = lookup_catalog_oid(nsp, RESERVED_TABLE);
-	res_name_index = lookup_catalog_oid(nsp, RESERVED_NAME_INDEX);
-	res_id_index = lookup_catalog_oid(nsp, RESERVED_ID_INDEX);
+	/* 1.0 has no reserved names: the library works with it until an update */
+	res_relid = get_relname_relid(RESERVED_TABLE, nsp);
+	res_name_index = get_relname_relid(RESERVED_NAME_INDEX, nsp);
+	res_id_index = get_relname_relid(RESERVED_ID_INDEX, nsp);
 	check_layout(relid, catalog_layout, Natts_pg_connection);
 	check_layout(dep_relid, depend_layout, Natts_pg_connection_depend);
-	check_layout(res_relid, reserved_layout, Natts_pg_connection_reserved);
+	if (OidIsValid(res_relid))
+		check_layout(res_relid, reserved_layout, Natts_pg_connection_reserved);
 
 	catalog_extension = extoid;
 	catalog_namespace = nsp;
@@ -904,6 +906,8 @@ fetch_reservation(AttrNumber attno, RegProcedure eqproc, Datum key, Oid indexid)
 	HeapTuple	tup;
 	ConnReservation *res = NULL;
 
+	if (!OidIsValid(reserved_relid))
+		return NULL;			/* version 1.0 of the SQL objects */
 	rel = table_open(reserved_relid, AccessShareLock);
 	ScanKeyInit(&skey, attno, BTEqualStrategyNumber, eqproc, key);
 	scan = systable_beginscan(rel, indexid, true, NULL, 1, &skey);
@@ -959,6 +963,8 @@ ConnReservationInsert(const ConnRow *row)
 	bool		nulls[Natts_pg_connection_reserved] = {false};
 
 	lookup_catalog();
+	if (!OidIsValid(reserved_relid))
+		return;					/* version 1.0 of the SQL objects */
 	values[Anum_pg_connection_reserved_name - 1] = CStringGetTextDatum(row->name);
 	values[Anum_pg_connection_reserved_owner - 1] = ObjectIdGetDatum(row->owner);
 	values[Anum_pg_connection_reserved_connid - 1] = Int64GetDatum(row->id);

@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 
 #include "cache.h"
 #include "connection.h"
@@ -25,6 +26,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	pg_bindtextdomain(TEXTDOMAIN);
 	ConnDefineGucs();
 	ConnCacheInit();
 	ConnInstallHooks();

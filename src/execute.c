@@ -200,7 +200,7 @@ run_statement(const Statement *s)
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("SHOW CONNECTIONS is not run by connection.execute()"),
 					 errdetail("connection.execute() changes connections and returns nothing."),
-					 errhint("Use SELECT * FROM connection.show();")));
+					 errhint("Use SELECT * FROM connection.show() instead.")));
 			break;
 		case DIALECT_DESC:
 			ereport(ERROR,
@@ -208,8 +208,8 @@ run_statement(const Statement *s)
 					 errmsg("DESC CONNECTION is not run by connection.execute()"),
 					 errdetail("connection.execute() changes connections and returns nothing."),
 					 s->extended ?
-					 errhint("Use SELECT * FROM connection.desc('%s', extended => true);", name) :
-					 errhint("Use SELECT * FROM connection.desc('%s');", name)));
+					 errhint("Use SELECT * FROM connection.desc('%s', extended => true) instead.", name) :
+					 errhint("Use SELECT * FROM connection.desc('%s') instead.", name)));
 			break;
 	}
 }

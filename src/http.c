@@ -121,6 +121,40 @@ init_curl(void)
 }
 
 /*
+ * Is an authority just host[:port]?  Nothing that libcurl would read
+ * differently from the allow-list (user@host, host#..., host?...).
+ */
+static bool
+valid_authority(const char *authority)
+{
+	const char *p = authority;
+	const char *port;
+
+	if (*p == '[')
+	{
+		for (p++; *p && *p != ']'; p++)
+			if (!isxdigit((unsigned char) *p) && *p != ':' && *p != '.')
+				return false;
+		if (*p++ != ']')
+			return false;
+	}
+	else
+	{
+		for (; *p && *p != ':'; p++)
+			if (!isalnum((unsigned char) *p) && *p != '.' && *p != '-' && *p != '_')
+				return false;
+	}
+	if (p == authority)
+		return false;
+	if (*p == '\0')
+		return true;
+	if (*p != ':')
+		return false;
+	port = p + 1;
+	return strlen(port) >= 1 && strlen(port) <= 5 && strspn(port, "0123456789") == strlen(port);
+}
+
+/*
  * ConnHttpEndpoint
  *		Split an endpoint property (host, host:port or URL) into its parts;
  *		https unless it says http.  Any other scheme is 22023.
@@ -152,6 +186,11 @@ ConnHttpEndpoint(const char *value, const char *property, ConnEndpoint *ep)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s names no host", property)));
+	if (!valid_authority(ep->authority) || strpbrk(ep->path, "?#\\") != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be an http or https URL, or a host name", property),
+				 errdetail("A host is a name, an IPv4 address or a bracketed IPv6 address, with an optional port; user names, queries and fragments are not allowed.")));
 	ep->url = psprintf("%s://%s%s", ep->scheme, ep->authority, ep->path);
 }
 

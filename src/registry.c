@@ -924,13 +924,45 @@ generate_external_id(void)
 	return res;
 }
 
+/* A required property is missing: one full message per kind of rule. */
 static void
-require(const ConnProps *props, const ConnPropDef *def, const char *when)
+require(const ConnProps *props, const ConnPropDef *def)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("property \"%s\" is required for %s connections%s",
-					def->name, props->type->name, when)));
+	const char *protocol = ConnPropValue(props, "SECURITY_PROTOCOL");
+
+	switch (def->req)
+	{
+		case CONN_REQ_KEYS:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("property \"%s\" is required for %s connections that authenticate with access keys",
+							def->name, props->type->name)));
+			break;
+		case CONN_REQ_ROLE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("property \"%s\" is required for %s connections that assume a role",
+							def->name, props->type->name)));
+			break;
+		case CONN_REQ_SASL:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("property \"%s\" is required for %s connections with SECURITY_PROTOCOL %s",
+							def->name, props->type->name, protocol)));
+			break;
+		case CONN_REQ_PRINCIPAL:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("property \"%s\" is required for %s connections with KERBEROS_PRINCIPAL",
+							def->name, props->type->name)));
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("property \"%s\" is required for %s connections",
+							def->name, props->type->name)));
+			break;
+	}
 }
 
 static void
@@ -996,15 +1028,15 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 				break;
 			case CONN_REQ_REQUIRED:
 				if (!val)
-					require(props, def, "");
+					require(props, def);
 				break;
 			case CONN_REQ_KEYS:
 				if (!val && !role)
-					require(props, def, " that authenticate with access keys");
+					require(props, def);
 				break;
 			case CONN_REQ_ROLE:
 				if (!val && role)
-					require(props, def, " that assume a role");
+					require(props, def);
 				break;
 			case CONN_REQ_STS:
 				if (val && !role)
@@ -1022,7 +1054,7 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 				break;
 			case CONN_REQ_SASL:
 				if (!val && sasl)
-					require(props, def, psprintf(" with SECURITY_PROTOCOL %s", protocol));
+					require(props, def);
 				if (val && !sasl)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1031,7 +1063,7 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 				break;
 			case CONN_REQ_PRINCIPAL:
 				if (!val && principal)
-					require(props, def, " with KERBEROS_PRINCIPAL");
+					require(props, def);
 				if (val && !principal)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1052,19 +1084,13 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 
 	if (check_cloud && conn_cloud_provider != CONN_CLOUD_NONE &&
 		cloud != CONN_CLOUD_NONE && cloud != (ConnCloud) conn_cloud_provider)
-	{
-		const char *what = type->cloud == CONN_CLOUD_BY_PROVIDER ?
-		psprintf("%s connections of provider %s", type->name, provider) :
-		psprintf("%s connections", type->name);
-
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot create %s (%s) on a %s instance",
-						what, ConnCloudName(cloud), ConnCloudName(conn_cloud_provider)),
-				 errdetail("connection.cloud_provider is set to %s; cross-cloud connections are not supported.",
+				 errmsg("connection \"%s\" belongs to %s, but this instance runs on %s",
+						connname, ConnCloudName(cloud), ConnCloudName(conn_cloud_provider)),
+				 errdetail("connection.cloud_provider is \"%s\"; connections to other clouds are not supported.",
 						   conn_cloud_provider == CONN_CLOUD_ALIYUN ? "aliyun" :
 						   conn_cloud_provider == CONN_CLOUD_TENCENT ? "tencent" : "aws")));
-	}
 }
 
 /*

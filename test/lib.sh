@@ -15,7 +15,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
-APT_PACKAGES="make gcc libc6-dev clang libclang-rt-14-dev perl libipc-run-perl postgresql-$PG_MAJOR postgresql-contrib postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev libssl-dev python3"
+APT_PACKAGES="make gcc libc6-dev clang libclang-rt-14-dev perl libipc-run-perl postgresql-$PG_MAJOR postgresql-contrib postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev libssl-dev python3 locales"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -33,6 +33,15 @@ conn_install_packages() {
     log "installing packages:$missing"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# The log-hygiene test also runs in German (translated lc_messages): as
+# root, make the locale if the system lacks it (the test skips it otherwise).
+conn_ensure_locale() {
+    [ "$(id -u)" = 0 ] || return 0
+    locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$' && return 0
+    log "generating the de_DE.UTF-8 locale"
+    localedef -i de_DE -c -f UTF-8 de_DE.UTF-8 >/dev/null 2>&1 || true
 }
 
 conn_ensure_postgres_user() {
@@ -105,6 +114,7 @@ conn_cleanup_cluster() {
 
 conn_setup() {
     conn_install_packages
+    conn_ensure_locale
     conn_ensure_postgres_user
     conn_build_install
     conn_workdir

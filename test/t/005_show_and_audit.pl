@@ -83,6 +83,32 @@ unlike($log, qr/audit-secret-value|AKIAAUDITAUDITAUDIT1/, 'no value in the log')
 fails_with($node, 'SET ROLE app; SET connection.log_usage = off', '42501',
 	'permission denied to set parameter "connection.log_usage"', 'only superusers turn the audit off');
 
+# a refusal is audited as well: no right, disabled, no such connection
+$node->safe_psql('postgres', q{CREATE ROLE nobody_special;
+	SELECT connection.create('kafka_off', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
+	SELECT connection.alter('kafka_off', enabled => false);
+	SELECT connection.grant_usage('kafka_off', 'nobody_special');});
+$offset = -s $node->logfile;
+foreach my $sql ("SELECT connection.credentials('s3_audit')",
+	"SELECT connection.property('kafka_off', 'BOOTSTRAP_SERVERS')",
+	"SELECT connection.presign('no_such', 'GET', 'bucket/key')")
+{
+	$node->psql('postgres', "SET connection.log_usage = on; SET ROLE nobody_special; $sql");
+}
+$log = slurp_file($node->logfile, $offset);
+like($log, qr/LOG:  role "nobody_special" was refused the credentials of connection "s3_audit" through connection\.credentials\(\): permission denied/,
+	'a refusal for want of USAGE is audited');
+like($log, qr/was refused the credentials of connection "kafka_off" through connection\.property\(\): it is disabled/,
+	'a refusal of a disabled connection is audited');
+like($log, qr/was refused the credentials of connection "no_such" through connection\.presign\(\): it does not exist/,
+	'a refusal of a missing connection is audited');
+my ($audit_line) = ($log =~ /^(.*was refused the credentials of connection "s3_audit".*\n(?:.*\n)?)/m);
+unlike($audit_line, qr/STATEMENT|CONTEXT/, 'the audit line carries no statement');
+($ret, $out, $err) = $node->psql('postgres',
+	"SET connection.log_usage = on; SET ROLE nobody_special; SELECT connection.credentials('s3_audit')");
+unlike($err, qr/was refused/, 'the audit line does not reach the client');
+$node->safe_psql('postgres', "SELECT connection.drop('kafka_off'); DROP ROLE nobody_special");
+
 # the audit writes nothing, so it works on a hot standby too
 $node->backup('base');
 my $standby = PostgreSQL::Test::Cluster->new('standby');

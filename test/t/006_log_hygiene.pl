@@ -127,6 +127,11 @@ is(run(qq{SELECT connection.U&"\\0063reate"('n10', 'STORAGE', 'S3', '$props')}),
 is(run(qq{SELECT "connection"."alter"('n10', set_properties => '{"SECRET_KEY": "$secret"}')}), 0,
 	'a quoted schema and name');
 
+# backslashes read the other way: a quote escaped with a backslash
+is(run(qq{SET standard_conforming_strings = off;
+SELECT connection.create('n12', 'STORAGE', 'S3', '{"ACCESS_KEY": "it\\'s $ident", "SECRET_KEY": "$secret", "REGION": "us-east-1"}');}), 0,
+	'standard_conforming_strings = off');
+
 # a wrapper: nothing in its text says so, the extension marks the statement
 is(run(qq{CREATE FUNCTION wrap(p jsonb, fail boolean DEFAULT false) RETURNS void LANGUAGE plpgsql AS \$\$
 BEGIN
