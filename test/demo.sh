@@ -26,6 +26,7 @@ python3 "$WORKDIR/test/sts/emulator.py" --port-file "$DEMO/emulator.port" \
 EMU_PID=$!
 for _ in $(seq 50); do [ -s "$DEMO/emulator.port" ] && break; sleep 0.1; done
 conn_as_runner env STS_EMULATOR="http://127.0.0.1:$(cat "$DEMO/emulator.port")" \
+    STS_EMULATOR_HOST="127.0.0.1:$(cat "$DEMO/emulator.port")" \
     STS_EMULATOR_PY="$WORKDIR/test/sts/emulator.py" \
     psql -X -h "$DEMO" -p "$PORT" -U postgres -d postgres \
     -v ON_ERROR_STOP=1 --echo-queries -f "$WORKDIR/test/demo_sts.sql"

@@ -62,6 +62,20 @@ SELECT connection.drop('oss_sh_conn_ak');
 \set ON_ERROR_STOP 1
 RESET ROLE;
 
+-- Not even pg_read_all_data and pg_write_all_data reach the catalog: row
+-- level security, no policy.  (The view shows metadata to everyone.)  And
+-- naming a connection takes USAGE on it.
+CREATE ROLE demo_auditor IN ROLE pg_read_all_data, pg_write_all_data;
+SET ROLE demo_auditor;
+SELECT count(*) AS rows_seen FROM connection.pg_connection;
+UPDATE connection.pg_connection SET owner = 'demo_auditor'::regrole;
+\set ON_ERROR_STOP 0
+UPDATE connection.connections SET name = 'stolen';
+SELECT connection.create('my_hms', 'CATALOG', 'HMS',
+    '{"HIVE_METASTORE_URIS": "h:9083", "STORAGE_CONNECTION": "oss_sh_conn_ak"}');
+\set ON_ERROR_STOP 1
+RESET ROLE;
+
 -- Validation: a typo never silently drops a setting.
 \set ON_ERROR_STOP 0
 SELECT connection.create('bad', 'STORAGE', 'OSS', '{"ENDPOINT": "e", "ACCES_ID": "x", "ACCESS_KEY": "y"}');

@@ -3,6 +3,18 @@
 -- connection.  Here test/sts/emulator.py stands in for AWS STS and S3 (this
 -- machine has no route to them); it checks every signature itself.
 \getenv emu STS_EMULATOR
+\getenv emuhost STS_EMULATOR_HOST
+
+-- The server sends requests only to hosts connection.allowed_hosts admits:
+-- by default the clouds' own domains.  A superuser adds the emulator.
+SHOW connection.allowed_hosts;
+\set ON_ERROR_STOP 0
+SELECT connection.create('lake_keys', 'STORAGE', 'S3',
+    json_build_object('ACCESS_KEY', 'AKIADEMOSOURCE', 'SECRET_KEY', 'demo/source/secret',
+                      'REGION', 'us-east-1', 'ENDPOINT', :'emu')::jsonb);
+\set ON_ERROR_STOP 1
+SELECT set_config('connection.allowed_hosts',
+                  current_setting('connection.allowed_hosts') || ', ' || :'emuhost', false);
 SELECT connection.create('lake_keys', 'STORAGE', 'S3',
     json_build_object('ACCESS_KEY', 'AKIADEMOSOURCE', 'SECRET_KEY', 'demo/source/secret',
                       'REGION', 'us-east-1', 'ENDPOINT', :'emu')::jsonb);
