@@ -22,6 +22,11 @@ DECLARE
     owner_name name;
     owner_super boolean;
     strays text;
+    crypto_owner name;
+    crypto_owner_ok boolean;
+    crypto_schema name;
+    crypto_schema_owner name;
+    crypto_schema_ok boolean;
 BEGIN
     SELECT n.oid, r.rolname, r.rolsuper INTO nsp, owner_name, owner_super
       FROM pg_catalog.pg_namespace AS n
@@ -50,6 +55,32 @@ BEGIN
                 AND e.refobjid = (SELECT oid FROM pg_catalog.pg_extension
                                    WHERE extname = 'connection')
                 AND e.deptype = 'e');
+    -- pgcrypto (a trusted extension: any role with CREATE on the database
+    -- may install it) must be the superusers' or the database owner's: its
+    -- owner, or the owner of its schema, could drop it with CASCADE, and
+    -- this extension and every connection with it
+    SELECT r.rolname, (r.rolsuper OR r.oid = d.datdba), n.nspname,
+           nr.rolname, (nr.rolsuper OR nr.oid = d.datdba
+                        OR nr.rolname = 'pg_database_owner')
+      INTO crypto_owner, crypto_owner_ok, crypto_schema, crypto_schema_owner, crypto_schema_ok
+      FROM pg_catalog.pg_extension AS e
+      JOIN pg_catalog.pg_roles AS r ON r.oid = e.extowner
+      JOIN pg_catalog.pg_namespace AS n ON n.oid = e.extnamespace
+      JOIN pg_catalog.pg_roles AS nr ON nr.oid = n.nspowner
+      JOIN pg_catalog.pg_database AS d ON d.datname = pg_catalog.current_database()
+     WHERE e.extname = 'pgcrypto';
+    IF NOT crypto_owner_ok THEN
+        RAISE EXCEPTION 'extension "pgcrypto" is owned by role "%", who is neither a superuser nor the database owner', crypto_owner
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Its owner could drop it with CASCADE, and with it extension "connection" and every connection.',
+                  HINT = 'Have a superuser install pgcrypto (drop it, then CREATE EXTENSION connection CASCADE).';
+    END IF;
+    IF NOT crypto_schema_ok THEN
+        RAISE EXCEPTION 'extension "pgcrypto" is in schema "%", owned by role "%", who is neither a superuser nor the database owner', crypto_schema, crypto_schema_owner
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The schema''s owner could drop it with CASCADE, and with it extension "connection" and every connection.',
+                  HINT = 'Move pgcrypto to a schema a superuser owns with ALTER EXTENSION pgcrypto SET SCHEMA.';
+    END IF;
     IF strays IS NOT NULL THEN
         RAISE EXCEPTION 'schema "connection" holds objects that do not belong to extension "connection"'
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -166,6 +197,16 @@ GRANT SELECT ON connection.connections TO PUBLIC;
 
 COMMENT ON TABLE connection.pg_connection_reserved IS
 'names of connections dropped with force while objects still named them, reserved for their owners (superusers only)';
+
+-- ALTER TABLE sets the OPTIONS of a foreign table too: without it in the
+-- list, a reference made that way escaped both the USAGE check and the
+-- record that keeps drop() from orphaning it
+DROP EVENT TRIGGER connection_ddl_command_end;
+CREATE EVENT TRIGGER connection_ddl_command_end ON ddl_command_end
+    WHEN TAG IN ('CREATE SERVER', 'ALTER SERVER', 'CREATE FOREIGN TABLE',
+                 'ALTER FOREIGN TABLE', 'ALTER TABLE', 'CREATE USER MAPPING',
+                 'ALTER USER MAPPING', 'IMPORT FOREIGN SCHEMA')
+    EXECUTE FUNCTION connection.on_ddl_command_end();
 
 -- a restore loads the reservations too: the records of the objects that
 -- name a reserved name are made again then

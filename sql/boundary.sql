@@ -55,6 +55,20 @@ BEGIN;
 LOCK TABLE connection.connections IN EXCLUSIVE MODE;
 ROLLBACK;
 \echo :LAST_ERROR_SQLSTATE
+-- fails: nor through a view, nor VACUUM FULL (refused before waiting: a
+-- waiting lock request would hold everybody else up behind it)
+SET ROLE regress_conn_super;
+CREATE SCHEMA bnd_w AUTHORIZATION regress_conn_writer;
+SET ROLE regress_conn_writer;
+CREATE VIEW bnd_w.v AS SELECT name FROM connection.connections;
+BEGIN;
+LOCK TABLE bnd_w.v IN SHARE MODE;
+ROLLBACK;
+\echo :LAST_ERROR_SQLSTATE
+VACUUM FULL connection.pg_connection;
+\echo :LAST_ERROR_SQLSTATE
+VACUUM FULL;
+\echo :LAST_ERROR_SQLSTATE
 -- (a mode that blocks nobody is PostgreSQL's own business)
 BEGIN;
 LOCK TABLE connection.pg_connection IN ROW EXCLUSIVE MODE;
@@ -111,7 +125,8 @@ SELECT connection.create('bnd_hms_out', 'CATALOG', 'HMS',
   '{"HIVE_METASTORE_URIS": "h:9083", "STORAGE_CONNECTION": "bnd_s3_out"}');
 SELECT connection.alter('bnd_hms_out', set_properties => '{"STORAGE_CONNECTION": "bnd_s3"}');
 \echo :LAST_ERROR_SQLSTATE
--- ... nor with a foreign server's OPTIONS, whatever check_function_bodies says
+-- ... nor with a foreign server's OPTIONS, whatever check_function_bodies
+-- says, nor a foreign table's, however they are altered
 SET ROLE regress_conn_super;
 CREATE FOREIGN DATA WRAPPER bnd_fdw;
 GRANT USAGE ON FOREIGN DATA WRAPPER bnd_fdw TO regress_conn_outsider, regress_conn_grantee;
@@ -122,6 +137,17 @@ SET check_function_bodies = off;
 CREATE SERVER bnd_srv_out FOREIGN DATA WRAPPER bnd_fdw OPTIONS (connection 'bnd_s3');
 \echo :LAST_ERROR_SQLSTATE
 RESET check_function_bodies;
+SET ROLE regress_conn_super;
+CREATE SCHEMA bnd_out AUTHORIZATION regress_conn_outsider;
+SET ROLE regress_conn_outsider;
+CREATE SERVER bnd_srv_own FOREIGN DATA WRAPPER bnd_fdw;
+CREATE FOREIGN TABLE bnd_out.ft (x int) SERVER bnd_srv_own;
+ALTER FOREIGN TABLE bnd_out.ft OPTIONS (ADD connection 'bnd_s3');
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE bnd_out.ft OPTIONS (ADD connection 'bnd_s3');
+\echo :LAST_ERROR_SQLSTATE
+DROP FOREIGN TABLE bnd_out.ft;
+DROP SERVER bnd_srv_own;
 -- a role with USAGE may; an unchanged reference needs nothing new
 SET ROLE regress_conn_grantee;
 SELECT connection.create('bnd_hms', 'CATALOG', 'HMS',
@@ -212,8 +238,17 @@ SET ROLE regress_conn_outsider;
 BEGIN;
 SELECT connection.create('bnd_instance', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}',
                          if_not_exists => true);
-SELECT count(*) AS object_locks FROM pg_locks
- WHERE pid = pg_backend_pid() AND locktype = 'object';
+SELECT count(*) AS name_locks FROM pg_locks
+ WHERE pid = pg_backend_pid() AND locktype IN ('object', 'advisory');
+ROLLBACK;
+-- ... and a role that creates many connections in one transaction locks
+-- their names, not the whole catalog (that would hold up every owner)
+BEGIN;
+SELECT count(connection.create('bnd_many_' || i, 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}'))
+  FROM generate_series(1, 1001) AS i;
+SELECT mode FROM pg_locks
+ WHERE pid = pg_backend_pid() AND relation = 'connection.pg_connection'::regclass
+ ORDER BY 1;
 ROLLBACK;
 
 -- =====================================================================
@@ -237,4 +272,5 @@ SELECT connection.drop('bnd_big_' || i) FROM generate_series(1, 8) AS i;
 SET ROLE regress_conn_super;
 SELECT connection.drop(name) FROM connection.show('bnd%') AS s;
 DROP FOREIGN DATA WRAPPER bnd_fdw CASCADE;
+DROP SCHEMA bnd_w, bnd_out CASCADE;
 DROP ROLE regress_conn_reader, regress_conn_writer;

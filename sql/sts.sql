@@ -77,6 +77,9 @@ SELECT connection.credentials('sts_role');
 SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://2130706433:1"}');
 SELECT connection.credentials('sts_role');
 \echo :LAST_ERROR_SQLSTATE
+SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://[::7f00:1]:1"}');
+SELECT connection.credentials('sts_role');
+\echo :LAST_ERROR_SQLSTATE
 -- fails: what libcurl would read as another host is no host at all
 SET connection.allowed_hosts = '*.amazonaws.com:*';
 SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://127.0.0.1:1#.amazonaws.com"}');
@@ -84,6 +87,8 @@ SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://
 SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://127.0.0.1:1?.amazonaws.com"}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://x@127.0.0.1:1/.amazonaws.com"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "sts.amazonaws.com:0"}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://127.0.0.1:1\\\\.amazonaws.com"}');
 \echo :LAST_ERROR_SQLSTATE

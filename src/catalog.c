@@ -18,15 +18,15 @@
  *
  * Locking.  A writer first takes RowExclusiveLock on the table, then an
  * AccessExclusiveLock on each connection name it creates, changes or drops
- * (a lock tag of the table's OID and a hash of the name, held to the end of
- * the transaction), and only then reads the row.  So two sessions creating
+ * (a lock tag of 64 bits of the name's SHA-256, held to the end of the
+ * transaction), and only then reads the row.  So two sessions creating
  * one name are serialized and the second one sees the first one's row once
  * it commits, and an update never meets a concurrently updated tuple.
  * A name referenced by another connection is locked in ShareLock, which a
  * concurrent drop of that name waits for.  rotate_key() takes ExclusiveLock
  * on the table.  The table lock always comes first, so these cannot
- * deadlock among themselves.  A transaction that locks more than
- * NAME_LOCKS_BEFORE_ESCALATION names (bulk creates and drops) takes
+ * deadlock among themselves.  A superuser's transaction that locks more
+ * than NAME_LOCKS_BEFORE_ESCALATION names (bulk creates and drops) takes
  * ShareRowExclusiveLock on the table instead of further name locks.
  *
  * Every write of a connection sends a relcache invalidation for the table
@@ -53,10 +53,13 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "common/hashfn.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -333,16 +336,45 @@ static int	name_locks_taken = 0;
 static bool name_locks_escalated = false;
 
 /*
+ * The lock tag of a connection name: 64 bits of the name's SHA-256, in an
+ * advisory lock tag whose fourth field no SQL function uses (1 and 2 are
+ * pg_advisory_lock's), so no role can take it by hand, and finding another
+ * name with the same tag -- to hold up the owner of a connection by
+ * locking a name of one's own -- would take about 2^64 tries.
+ */
+#define NAME_LOCK_FIELD4 0x434e	/* "CN" */
+
+static void
+name_lock_tag(const char *name, LOCKTAG *tag)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	uint32		h1;
+	uint32		h2;
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) name, strlen(name)) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not hash connection name");
+	pg_cryptohash_free(ctx);
+	memcpy(&h1, digest, sizeof(h1));
+	memcpy(&h2, digest + sizeof(h1), sizeof(h2));
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, h1, h2, NAME_LOCK_FIELD4);
+}
+
+/*
  * Lock a connection name.  The caller holds at least RowExclusiveLock on
- * the table.  Past NAME_LOCKS_BEFORE_ESCALATION names in one transaction,
- * take ShareRowExclusiveLock on the table instead: every other writer needs
- * RowExclusiveLock first, so that excludes all of them at once (readers go
- * on), and no further name needs a lock of its own.
+ * the table.  A superuser's transaction that locks more than
+ * NAME_LOCKS_BEFORE_ESCALATION names takes ShareRowExclusiveLock on the
+ * table instead: every other writer needs RowExclusiveLock first, so that
+ * excludes all of them at once (readers go on), and no further name needs
+ * a lock of its own.  Other roles never escalate: their transaction would
+ * hold up every other writer.
  */
 static void
 lock_name(const char *name, LOCKMODE mode)
 {
-	uint32		h;
+	LOCKTAG		tag;
 
 	if (MyProc->lxid != name_locks_lxid)
 	{
@@ -352,14 +384,14 @@ lock_name(const char *name, LOCKMODE mode)
 	}
 	if (name_locks_escalated)
 		return;
-	if (++name_locks_taken > NAME_LOCKS_BEFORE_ESCALATION)
+	if (++name_locks_taken > NAME_LOCKS_BEFORE_ESCALATION && superuser())
 	{
 		LockRelationOid(catalog_relid, ShareRowExclusiveLock);
 		name_locks_escalated = true;
 		return;
 	}
-	h = hash_bytes((const unsigned char *) name, strlen(name));
-	LockDatabaseObject(catalog_relid, (Oid) h, 0, mode);
+	name_lock_tag(name, &tag);
+	(void) LockAcquire(&tag, mode, false, false);
 }
 
 /*
@@ -371,12 +403,12 @@ lock_name(const char *name, LOCKMODE mode)
 void
 ConnCatalogUnlockName(const char *name, LOCKMODE mode)
 {
-	uint32		h;
+	LOCKTAG		tag;
 
 	if (name_locks_escalated || MyProc->lxid != name_locks_lxid)
 		return;
-	h = hash_bytes((const unsigned char *) name, strlen(name));
-	UnlockDatabaseObject(catalog_relid, (Oid) h, 0, mode);
+	name_lock_tag(name, &tag);
+	LockRelease(&tag, mode, false);
 	name_locks_taken--;
 }
 

@@ -1038,7 +1038,13 @@ connection_catalog_loaded(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("connection.catalog_loaded() must be called as a trigger")));
-	ConnDependResync();
+	/*
+	 * Only a superuser loads rows (row level security); anyone else's
+	 * INSERT loads none but still fires the statement trigger, and must not
+	 * get the resynchronization run as itself, without USAGE checks.
+	 */
+	if (superuser())
+		ConnDependResync();
 	return PointerGetDatum(NULL);
 }
 

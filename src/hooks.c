@@ -63,10 +63,17 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
+#include "commands/defrem.h"
 #include "commands/extension.h"
+#include "executor/executor.h"
+#include "nodes/nodeFuncs.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/rel.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/analyze.h"
@@ -91,6 +98,7 @@
 #include "wipe.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
@@ -106,6 +114,16 @@ typedef struct SecretStatement
 } SecretStatement;
 
 static SecretStatement secret = {NULL, false, NULL, NULL, NIL, NULL};
+
+/*
+ * The last top-level text found to pass no secret, so that the hooks that
+ * run many times per statement (ExecutorStart) judge it once: the same
+ * text of the same protocol message (statement_timestamp()).
+ */
+#define ORDINARY_PREFIX 64
+static const char *ordinary_query = NULL;
+static TimestampTz ordinary_ts;
+static char ordinary_prefix[ORDINARY_PREFIX];
 
 /* Work space of the log hook, reset after each report. */
 static MemoryContext HookContext = NULL;
@@ -203,12 +221,18 @@ current_is_secret(void)
 		return false;
 	if (secret.active && query == secret.redacted)
 		return true;
+	if (query == ordinary_query && GetCurrentStatementStartTimestamp() == ordinary_ts &&
+		strncmp(query, ordinary_prefix, ORDINARY_PREFIX) == 0)
+		return false;
 	if (ConnSqlPassesSecrets(query, &prepared))
 	{
 		begin_secret(query, prepared);
 		return true;
 	}
 	forget_secret();
+	ordinary_query = query;
+	ordinary_ts = GetCurrentStatementStartTimestamp();
+	strncpy(ordinary_prefix, query, ORDINARY_PREFIX);
 	return false;
 }
 
@@ -534,6 +558,118 @@ strong_catalog_locks(void)
 	return held;
 }
 
+/* Does a relation reach the catalog, itself or through views? */
+typedef struct ReachContext
+{
+	Oid			relids[2];
+	int			depth;
+	bool		reaches;
+} ReachContext;
+
+static bool relation_reaches_catalog(Oid relid, ReachContext *ctx);
+
+static bool
+reach_walker(Node *node, ReachContext *ctx)
+{
+	if (node == NULL || ctx->reaches)
+		return false;
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) node;
+
+		if (rte->rtekind == RTE_RELATION && relation_reaches_catalog(rte->relid, ctx))
+			ctx->reaches = true;
+		return false;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, reach_walker, ctx, QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, reach_walker, ctx);
+}
+
+static bool
+relation_reaches_catalog(Oid relid, ReachContext *ctx)
+{
+	Relation	rel;
+
+	if (relid == ctx->relids[0] || relid == ctx->relids[1])
+		return true;
+	if (get_rel_relkind(relid) != RELKIND_VIEW || ctx->depth > 32)
+		return false;
+	ctx->depth++;
+	rel = relation_open(relid, AccessShareLock);
+	(void) reach_walker((Node *) get_view_query(rel), ctx);
+	relation_close(rel, AccessShareLock);
+	ctx->depth--;
+	return ctx->reaches;
+}
+
+static void
+refuse_maintenance(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to %s the catalog of extension \"connection\"", what),
+			 errdetail("Only superusers may lock it in a mode that holds up the extension's own work.")));
+}
+
+/*
+ * Before LOCK and VACUUM FULL of a non-superuser: refuse those that would
+ * take (or wait for, holding everybody else up in the lock queue) a lock
+ * on the catalog that blocks the extension's work, directly or through
+ * views.  Members of pg_write_all_data pass LOCK's privilege checks, and a
+ * database owner may VACUUM FULL any table.
+ */
+static void
+check_catalog_maintenance(Node *parsetree)
+{
+	ReachContext ctx = {{InvalidOid, InvalidOid}, 0, false};
+	ListCell   *lc;
+
+	if (!ConnCatalogRelids(ctx.relids))
+		return;
+	if (IsA(parsetree, LockStmt))
+	{
+		LockStmt   *stmt = (LockStmt *) parsetree;
+
+		if (stmt->mode < ShareUpdateExclusiveLock)
+			return;
+		foreach(lc, stmt->relations)
+		{
+			Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc), NoLock, true);
+
+			if (OidIsValid(relid) && relation_reaches_catalog(relid, &ctx))
+				refuse_maintenance("lock");
+		}
+	}
+	else if (IsA(parsetree, VacuumStmt))
+	{
+		VacuumStmt *stmt = (VacuumStmt *) parsetree;
+		bool		full = false;
+
+		foreach(lc, stmt->options)
+			if (strcmp(lfirst_node(DefElem, lc)->defname, "full") == 0 &&
+				defGetBoolean(lfirst_node(DefElem, lc)))
+				full = true;
+		if (!full)
+			return;
+		if (stmt->rels == NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to VACUUM FULL the catalog of extension \"connection\""),
+					 errdetail("VACUUM FULL of every table includes the extension's catalog, which only superusers may lock that way."),
+					 errhint("Name the tables to vacuum.")));
+		foreach(lc, stmt->rels)
+		{
+			VacuumRelation *vrel = lfirst_node(VacuumRelation, lc);
+			Oid			relid = vrel->relation ?
+				RangeVarGetRelid(vrel->relation, NoLock, true) : vrel->oid;
+
+			if (relid == ctx.relids[0] || relid == ctx.relids[1])
+				refuse_maintenance("VACUUM FULL");
+		}
+	}
+}
+
 static void
 conn_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					bool readOnlyTree, ProcessUtilityContext context,
@@ -543,9 +679,15 @@ conn_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	Node	   *parsetree = pstmt->utilityStmt;
 	NodeTag		tag = nodeTag(parsetree);
 	bool		ours = (tag == T_DropRoleStmt || tag == T_ReassignOwnedStmt ||
-						tag == T_DropOwnedStmt || tag == T_LockStmt) &&
+						tag == T_DropOwnedStmt || tag == T_LockStmt || tag == T_VacuumStmt) &&
 		ConnCatalogInstalled();
 	int			locks_before = 0;
+
+	/* a utility statement that passes secrets is known before it runs */
+	(void) current_is_secret();
+
+	if (ours && (tag == T_LockStmt || tag == T_VacuumStmt) && !superuser())
+		check_catalog_maintenance(parsetree);
 
 	if (ours && tag == T_DropRoleStmt)
 	{
@@ -588,16 +730,7 @@ conn_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 	else if (ours && tag == T_LockStmt && !superuser() &&
 			 (strong_catalog_locks() & ~locks_before) != 0)
-	{
-		/*
-		 * Directly, or through a view: members of pg_write_all_data pass
-		 * LOCK's privilege checks, and could hold every owner up.
-		 */
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to lock the catalog of extension \"connection\""),
-				 errdetail("Only superusers may lock it in a mode that blocks the extension's own work.")));
-	}
+		refuse_maintenance("lock");	/* a way the check before missed */
 }
 
 /* ---------------------------------------------------------------------
@@ -666,6 +799,21 @@ conn_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 	memcpy(query, select, sizeof(Query));
 }
 
+/*
+ * Know a statement that passes secrets before it runs, whatever the
+ * protocol: the extended protocol shows pg_stat_activity the raw text again
+ * at Bind and Execute, after parse analysis has redacted it.
+ */
+static void
+conn_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	(void) current_is_secret();
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
 void
 ConnInstallHooks(void)
 {
@@ -675,4 +823,6 @@ ConnInstallHooks(void)
 	ProcessUtility_hook = conn_ProcessUtility;
 	prev_post_parse_analyze = post_parse_analyze_hook;
 	post_parse_analyze_hook = conn_post_parse_analyze;
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = conn_ExecutorStart;
 }

@@ -151,7 +151,8 @@ valid_authority(const char *authority)
 	if (*p != ':')
 		return false;
 	port = p + 1;
-	return strlen(port) >= 1 && strlen(port) <= 5 && strspn(port, "0123456789") == strlen(port);
+	return strlen(port) >= 1 && strlen(port) <= 5 && strspn(port, "0123456789") == strlen(port) &&
+		atoi(port) >= 1 && atoi(port) <= 65535;
 }
 
 /*
@@ -380,20 +381,30 @@ non_public(const struct sockaddr *sa)
 		const uint8 *b = ((const struct sockaddr_in6 *) sa)->sin6_addr.s6_addr;
 		static const uint8 zero[16] = {0};
 
-		/* IPv4-mapped and NAT64: judge the IPv4 address */
-		if ((memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff) ||
-			(b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
-			 memcmp(b + 4, zero, 8) == 0))
+		const uint8 *v4bytes = NULL;
+
+		/* IPv4-mapped, -compatible, NAT64 and 6to4: judge the IPv4 address */
+		if (memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff)
+			v4bytes = b + 12;
+		else if (memcmp(b, zero, 12) == 0 && memcmp(b + 12, zero, 3) != 0)
+			v4bytes = b + 12;
+		else if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
+				 memcmp(b + 4, zero, 8) == 0)
+			v4bytes = b + 12;
+		else if (b[0] == 0x20 && b[1] == 0x02)
+			v4bytes = b + 2;
+		if (v4bytes)
 		{
 			struct sockaddr_in v4 = {0};
 
 			v4.sin_family = AF_INET;
-			memcpy(&v4.sin_addr.s_addr, b + 12, 4);
+			memcpy(&v4.sin_addr.s_addr, v4bytes, 4);
 			return non_public((struct sockaddr *) &v4);
 		}
 		return memcmp(b, zero, 15) == 0 ||	/* :: and ::1 */
 			(b[0] & 0xfe) == 0xfc ||	/* fc00::/7, unique local */
-			(b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||	/* fe80::/10 */
+			(b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||	/* fe80::/10, link-local */
+			(b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) ||	/* fec0::/10, site-local */
 			b[0] == 0xff ||		/* multicast */
 			(b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8);	/* documentation */
 	}

@@ -104,9 +104,21 @@ typedef struct Token
 	int			cend;			/* TK_STRING: one past the last one */
 	char		quote;			/* TK_STRING: '\'' or '$'; how to decode */
 	bool		backslash;		/* TK_STRING: backslash escapes */
+	char		uescape;		/* TK_STRING of U&'': its escape character */
+	bool		uncertain;		/* TK_IDENT: its name may not be what
+								 * PostgreSQL makes of it (Unicode escapes,
+								 * non-ASCII bytes, truncation) */
 	char		name[NAMEDATALEN];	/* TK_IDENT: folded/decoded, cut;
 									 * TK_OP: the character */
 } Token;
+
+/*
+ * How much lexing one top-level question may cost (tokens, across the
+ * prepared statements and string constants it looks into).  Past it the
+ * answer is the safe one: the text passes secrets and is hidden whole.
+ * (The log hook cannot be interrupted: its work must be bounded.)
+ */
+#define TOKEN_BUDGET 2000000
 
 typedef struct Lexer
 {
@@ -114,6 +126,7 @@ typedef struct Lexer
 	int			len;
 	int			pos;
 	bool		backslash;		/* plain '...' strings take backslash escapes */
+	int		   *budget;			/* tokens left; shared by nested lexers */
 } Lexer;
 
 static bool
@@ -135,7 +148,7 @@ is_space(unsigned char c)
 }
 
 /*
- * Scan the body of a quoted construct whose opening quote is just before
+ * Question the body of a quoted construct whose opening quote is just before
  * lx->pos.  Sets the content end and moves past the closing quote (or to
  * the end of the text).
  */
@@ -159,18 +172,6 @@ scan_quoted(Lexer *lx, char quote, bool backslash, int *cend)
 			lx->pos++;
 	}
 	*cend = lx->len;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -208,14 +209,14 @@ set_name(Token *t, const char *s, int len, bool quoted, char escape)
 			}
 			for (int d = 0; d < ndigits; d++)
 			{
-				int			h = i + 1 < len ? hexval(s[i + 1]) : -1;
+				char		digit[2] = {i + 1 < len ? s[i + 1] : '\0', '\0'};
 
-				if (h < 0)
+				if (!isxdigit((unsigned char) digit[0]))
 				{
 					ok = false;
 					break;
 				}
-				code = code * 16 + h;
+				code = code * 16 + strtol(digit, NULL, 16);
 				i++;
 			}
 			c = (ok && code > 0 && code < 128) ? (char) code : '?';
@@ -227,26 +228,38 @@ set_name(Token *t, const char *s, int len, bool quoted, char escape)
 	t->name[n] = '\0';
 }
 
-/* The UESCAPE 'c' clause after a Unicode-escaped token, if any. */
-static char
-uescape(Lexer *lx)
-{
-	int			p = lx->pos;
+static void next_token(Lexer *lx, Token *t);
+static char *decode_string(const char *s, const Token *t);
 
-	while (p < lx->len && is_space(lx->s[p]))
-		p++;
-	if (p + 7 <= lx->len && pg_strncasecmp(lx->s + p, "uescape", 7) == 0)
+/*
+ * The UESCAPE clause after a Unicode-escaped token, if any (comments may
+ * come between, and the escape may be written E'...', as PostgreSQL's
+ * grammar allows): consumed, and its character returned; else '\\'.  Sets
+ * *odd when the clause is there but not as expected.
+ */
+static char
+uescape(Lexer *lx, bool *odd)
+{
+	Lexer		ahead = *lx;
+	Token		kw;
+	Token		str;
+	char	   *esc;
+
+	*odd = false;
+	next_token(&ahead, &kw);
+	if (kw.kind != TK_IDENT || kw.uncertain || strcmp(kw.name, "uescape") != 0)
+		return '\\';
+	next_token(&ahead, &str);
+	*lx = ahead;
+	if (str.kind != TK_STRING)
 	{
-		p += 7;
-		while (p < lx->len && is_space(lx->s[p]))
-			p++;
-		if (p + 2 < lx->len && lx->s[p] == '\'' && lx->s[p + 2] == '\'')
-		{
-			lx->pos = p + 3;
-			return lx->s[p + 1];
-		}
+		*odd = true;
+		return '\\';
 	}
-	return '\\';
+	esc = decode_string(lx->s, &str);
+	if (strlen(esc) != 1)
+		*odd = true;
+	return esc[0] ? esc[0] : '\\';
 }
 
 /* A $tag$ starting at p: its length (2 for $$), or 0 if there is none. */
@@ -276,7 +289,8 @@ next_token(Lexer *lx, Token *t)
 			lx->pos++;
 		if (lx->pos + 1 < lx->len && s[lx->pos] == '-' && s[lx->pos + 1] == '-')
 		{
-			while (lx->pos < lx->len && s[lx->pos] != '\n')
+			/* as in PostgreSQL's scanner: to the end of the line, \n or \r */
+			while (lx->pos < lx->len && s[lx->pos] != '\n' && s[lx->pos] != '\r')
 				lx->pos++;
 			continue;
 		}
@@ -306,7 +320,7 @@ next_token(Lexer *lx, Token *t)
 	}
 
 	t->start = lx->pos;
-	if (lx->pos >= lx->len)
+	if (lx->pos >= lx->len || --(*lx->budget) < 0)
 	{
 		t->kind = TK_EOF;
 		t->end = lx->pos;
@@ -327,6 +341,8 @@ next_token(Lexer *lx, Token *t)
 		lx->pos++;
 		scan_quoted(lx, '"', false, &t->cend);
 		set_name(t, s + t->start + 1, t->cend - t->start - 1, true, 0);
+		if (t->cend - t->start - 1 >= NAMEDATALEN - 1)
+			t->uncertain = true;
 	}
 	else if (s[lx->pos] == '$' && lx->pos + 1 < lx->len &&
 			 s[lx->pos + 1] >= '0' && s[lx->pos + 1] <= '9')
@@ -377,26 +393,36 @@ next_token(Lexer *lx, Token *t)
 			/* U&'...' and U&"..." */
 			bool		ident = s[p + 1] == '"';
 
+			bool		odd;
+
 			t->cstart = lx->pos = p + 2;
 			scan_quoted(lx, ident ? '"' : '\'', false, &t->cend);
 			if (ident)
 			{
-				char		esc = uescape(lx);
+				char		esc = uescape(lx, &odd);
 
 				t->kind = TK_IDENT;
 				set_name(t, s + t->cstart, t->cend - t->cstart, true, esc);
+				/* what it decodes to is a guess: never trust it to be harmless */
+				t->uncertain = true;
 			}
 			else
 			{
 				t->kind = TK_STRING;
 				t->quote = '\'';
-				uescape(lx);
+				t->uescape = uescape(lx, &odd);
 			}
 		}
 		else
 		{
 			t->kind = TK_IDENT;
 			set_name(t, s + lx->pos, p - lx->pos, false, 0);
+			/* PostgreSQL may fold or cut such a name otherwise */
+			for (int i = lx->pos; i < p; i++)
+				if ((unsigned char) s[i] >= 0x80)
+					t->uncertain = true;
+			if (p - lx->pos >= NAMEDATALEN - 1)
+				t->uncertain = true;
 			lx->pos = p;
 		}
 	}
@@ -423,17 +449,31 @@ next_token(Lexer *lx, Token *t)
  * ---------------------------------------------------------------------
  */
 
+/* What one question about a text shares across its nested readings. */
+typedef struct Question
+{
+	int			budget;			/* tokens left (TOKEN_BUDGET at the start) */
+	List	   *memo;			/* Memo: prepared statements already judged */
+} Question;
+
+typedef struct Memo
+{
+	char		name[NAMEDATALEN];
+	bool		done;			/* false while it is being judged */
+	bool		secret;
+	const char *text;
+} Memo;
+
 /* What one reading of a text found. */
 typedef struct Analysis
 {
 	bool		secret;			/* passes secrets */
 	bool	   *mask;			/* bytes to mask, or NULL */
 	List	   *prepared;		/* query strings of prepared statements run */
-	List	   *constants;		/* decoded contents of string constants */
+	List	   *constants;		/* values it carries (see analyze()) */
 } Analysis;
 
-static bool is_secret_function(const char *name);
-static bool text_passes(const char *text, int depth, List **prepared);
+static bool text_passes(Question *q, const char *text, int depth, List **prepared);
 
 /* Lower-case-insensitive substring search. */
 static const char *
@@ -467,20 +507,139 @@ is_secret_function(const char *name)
 	return false;
 }
 
-/* The content of a string constant, with quotes and escapes undone. */
+/* Append a code point as UTF-8 (what the values are in a UTF-8 database). */
+static void
+append_utf8(StringInfo buf, long code)
+{
+	if (code <= 0 || code > 0x10FFFF)
+		return;
+	if (code < 0x80)
+		appendStringInfoChar(buf, (char) code);
+	else if (code < 0x800)
+	{
+		appendStringInfoChar(buf, (char) (0xC0 | (code >> 6)));
+		appendStringInfoChar(buf, (char) (0x80 | (code & 0x3F)));
+	}
+	else if (code < 0x10000)
+	{
+		appendStringInfoChar(buf, (char) (0xE0 | (code >> 12)));
+		appendStringInfoChar(buf, (char) (0x80 | ((code >> 6) & 0x3F)));
+		appendStringInfoChar(buf, (char) (0x80 | (code & 0x3F)));
+	}
+	else
+	{
+		appendStringInfoChar(buf, (char) (0xF0 | (code >> 18)));
+		appendStringInfoChar(buf, (char) (0x80 | ((code >> 12) & 0x3F)));
+		appendStringInfoChar(buf, (char) (0x80 | ((code >> 6) & 0x3F)));
+		appendStringInfoChar(buf, (char) (0x80 | (code & 0x3F)));
+	}
+}
+
+/* Up to max hex (base 16) or octal (base 8) digits at s[*p..end): their value. */
+static long
+read_digits(const char *s, int *p, int end, int max, int base)
+{
+	long		v = 0;
+	int			n = 0;
+
+	while (n < max && *p < end &&
+		   (base == 16 ? isxdigit((unsigned char) s[*p]) : (s[*p] >= '0' && s[*p] <= '7')))
+	{
+		char		digit[2] = {s[*p], '\0'};
+
+		v = v * base + strtol(digit, NULL, base);
+		(*p)++;
+		n++;
+	}
+	return n > 0 ? v : -1;
+}
+
+/*
+ * The content of a string constant as PostgreSQL reads it: quotes
+ * undoubled, backslash escapes of E'' strings (\n, \x41, \101, \u0041...)
+ * and Unicode escapes of U&'' strings decoded.
+ */
 static char *
 decode_string(const char *s, const Token *t)
 {
 	StringInfoData buf;
+	int			p = t->cstart;
 
 	initStringInfo(&buf);
-	for (int p = t->cstart; p < t->cend; p++)
+	while (p < t->cend)
 	{
-		if (t->backslash && s[p] == '\\' && p + 1 < t->cend)
+		char		c = s[p];
+
+		if (t->quote == '\'' && c == '\'' && p + 1 < t->cend && s[p + 1] == '\'')
+		{
+			appendStringInfoChar(&buf, '\'');
+			p += 2;
+		}
+		else if (t->backslash && c == '\\' && p + 1 < t->cend)
+		{
+			char		e = s[++p];
+			long		v;
+
 			p++;
-		else if (t->quote == '\'' && s[p] == '\'' && p + 1 < t->cend && s[p + 1] == '\'')
+			switch (e)
+			{
+				case 'b':
+					appendStringInfoChar(&buf, '\b');
+					break;
+				case 'f':
+					appendStringInfoChar(&buf, '\f');
+					break;
+				case 'n':
+					appendStringInfoChar(&buf, '\n');
+					break;
+				case 'r':
+					appendStringInfoChar(&buf, '\r');
+					break;
+				case 't':
+					appendStringInfoChar(&buf, '\t');
+					break;
+				case 'x':
+					if ((v = read_digits(s, &p, t->cend, 2, 16)) >= 0)
+						appendStringInfoChar(&buf, (char) v);
+					else
+						appendStringInfoChar(&buf, 'x');
+					break;
+				case 'u':
+				case 'U':
+					if ((v = read_digits(s, &p, t->cend, e == 'u' ? 4 : 8, 16)) >= 0)
+						append_utf8(&buf, v);
+					break;
+				default:
+					if (e >= '0' && e <= '7')
+					{
+						p--;
+						appendStringInfoChar(&buf, (char) read_digits(s, &p, t->cend, 3, 8));
+					}
+					else
+						appendStringInfoChar(&buf, e);
+					break;
+			}
+		}
+		else if (t->uescape && c == t->uescape && p + 1 < t->cend)
+		{
+			long		v;
+
 			p++;
-		appendStringInfoChar(&buf, s[p]);
+			if (s[p] == t->uescape)
+			{
+				appendStringInfoChar(&buf, c);
+				p++;
+			}
+			else if (s[p] == '+' && (p++, (v = read_digits(s, &p, t->cend, 6, 16)) >= 0))
+				append_utf8(&buf, v);
+			else if ((v = read_digits(s, &p, t->cend, 4, 16)) >= 0)
+				append_utf8(&buf, v);
+		}
+		else
+		{
+			appendStringInfoChar(&buf, c);
+			p++;
+		}
 	}
 	return buf.data;
 }
@@ -516,7 +675,42 @@ secret_argument(const char *function, int position, const char *named)
 	return true;
 }
 
-static void collect_values(const char *text, int depth, List **values);
+/*
+ * Does EXECUTE of the prepared statement named by t pass secrets?  Each
+ * prepared statement is judged once per question (its text may EXECUTE
+ * itself, or others, many times over).  A name this lexer may not read as
+ * PostgreSQL does, or that names no prepared statement, is taken to pass
+ * secrets: better a statement redacted for nothing than one shown.
+ */
+static bool
+prepared_passes(Question *q, const Token *t, int depth, List **prepared)
+{
+	PreparedStatement *ps;
+	ListCell   *lc;
+	Memo	   *memo;
+
+	if (t->uncertain)
+		return true;
+	foreach(lc, q->memo)
+	{
+		memo = lfirst(lc);
+		if (strcmp(memo->name, t->name) == 0)
+			return memo->done && memo->secret;	/* a cycle adds nothing */
+	}
+	ps = FetchPreparedStatement(t->name, false);
+	if (ps == NULL)
+		return true;
+	memo = palloc0(sizeof(Memo));
+	strlcpy(memo->name, t->name, sizeof(memo->name));
+	q->memo = lappend(q->memo, memo);
+	memo->secret = text_passes(q, ps->plansource->query_string, depth + 1, prepared);
+	memo->done = true;
+	if (memo->secret)
+		*prepared = lappend(*prepared, (char *) ps->plansource->query_string);
+	return memo->secret;
+}
+
+static void collect_values(Question *q, const char *text, int depth, List **values);
 
 /*
  * Read the text once, with or without backslash escapes in plain strings,
@@ -524,12 +718,13 @@ static void collect_values(const char *text, int depth, List **values);
  * collects are the string constants outside secret-taking calls and in
  * their secret arguments (or, for a constant that is itself SQL passing
  * secrets, the values of that SQL), and the unquoted values of secret
- * arguments, as written and folded.
+ * arguments, as written and folded.  A name that may be a secret-taking
+ * function's in another spelling (Unicode escapes) counts as one.
  */
 static void
-analyze(const char *text, int len, bool backslash, int depth, Analysis *a)
+analyze(Question *q, const char *text, int len, bool backslash, int depth, Analysis *a)
 {
-	Lexer		lx = {text, len, 0, backslash};
+	Lexer		lx = {text, len, 0, backslash, &q->budget};
 	Token		prev2,
 				prev,
 				cur,
@@ -553,19 +748,19 @@ analyze(const char *text, int len, bool backslash, int depth, Analysis *a)
 		{
 			char	   *content = decode_string(text, &cur);
 			bool		passes = depth < MAX_DEPTH && may_pass(content) &&
-				text_passes(content, depth + 1, &a->prepared);
+				text_passes(q, content, depth + 1, &a->prepared);
 
 			if (passes)
 				a->secret = true;
 			if (passes && in_secret)
-				collect_values(content, depth + 1, &a->constants);
+				collect_values(q, content, depth + 1, &a->constants);
 			else if (in_secret)
 				a->constants = lappend(a->constants, content);
 			if (a->mask)
 				memset(a->mask + cur.start, true, cur.end - cur.start);
 		}
 		else if (cur.kind == TK_IDENT && tok_is(&next, '(') && call_depth == 0 &&
-				 is_secret_function(cur.name))
+				 (is_secret_function(cur.name) || cur.uncertain))
 		{
 			a->secret = true;
 			opening = true;
@@ -573,18 +768,10 @@ analyze(const char *text, int len, bool backslash, int depth, Analysis *a)
 			position = 0;
 			named[0] = '\0';
 		}
-		else if (cur.kind == TK_IDENT && strcmp(cur.name, "execute") == 0 &&
-				 next.kind == TK_IDENT && depth < MAX_DEPTH)
-		{
-			/* EXECUTE of a prepared statement */
-			PreparedStatement *ps = FetchPreparedStatement(next.name, false);
-
-			if (ps && text_passes(ps->plansource->query_string, depth + 1, &a->prepared))
-			{
-				a->secret = true;
-				a->prepared = lappend(a->prepared, (char *) ps->plansource->query_string);
-			}
-		}
+		else if (cur.kind == TK_IDENT && !cur.uncertain && strcmp(cur.name, "execute") == 0 &&
+				 next.kind == TK_IDENT && depth < MAX_DEPTH &&
+				 prepared_passes(q, &next, depth, &a->prepared))
+			a->secret = true;	/* EXECUTE of a prepared statement */
 
 		if (tok_is(&cur, '(') && (opening || call_depth > 0))
 		{
@@ -622,24 +809,31 @@ analyze(const char *text, int len, bool backslash, int depth, Analysis *a)
 		prev = cur;
 		cur = next;
 	}
+	/* out of budget: everything from here on is masked */
+	if (q->budget < 0)
+	{
+		a->secret = true;
+		if (a->mask)
+			memset(a->mask + cur.start, true, len - cur.start);
+	}
 }
 
 /* The values of a text (both readings of backslashes), appended. */
 static void
-collect_values(const char *text, int depth, List **values)
+collect_values(Question *q, const char *text, int depth, List **values)
 {
 	for (int r = 0; r < 2; r++)
 	{
 		Analysis	a = {false, NULL, NIL, NIL};
 
-		analyze(text, strlen(text), r == 1, depth, &a);
+		analyze(q, text, strlen(text), r == 1, depth, &a);
 		*values = list_concat(*values, a.constants);
 	}
 }
 
 /* Does text pass secrets?  Appends the prepared statements it runs. */
 static bool
-text_passes(const char *text, int depth, List **prepared)
+text_passes(Question *q, const char *text, int depth, List **prepared)
 {
 	bool		secret = false;
 
@@ -647,7 +841,7 @@ text_passes(const char *text, int depth, List **prepared)
 	{
 		Analysis	a = {false, NULL, NIL, NIL};
 
-		analyze(text, strlen(text), r == 1, depth, &a);
+		analyze(q, text, strlen(text), r == 1, depth, &a);
 		secret = a.secret;
 		*prepared = list_concat(*prepared, a.prepared);
 	}
@@ -658,19 +852,28 @@ text_passes(const char *text, int depth, List **prepared)
  * ConnSqlPassesSecrets
  *		Does SQL text pass values to a secret-taking function (see the file
  *		header)?  If so and prepared is not NULL, *prepared is set to the
- *		query strings of the prepared statements it runs that do.
+ *		query strings of the prepared statements it runs that do (each
+ *		once).
  */
 bool
 ConnSqlPassesSecrets(const char *sql, List **prepared)
 {
+	Question	q = {TOKEN_BUDGET, NIL};
 	List	   *found = NIL;
 	bool		secret;
 
 	if (!may_pass(sql))
 		return false;
-	secret = text_passes(sql, 0, &found);
+	secret = text_passes(&q, sql, 0, &found);
 	if (prepared)
-		*prepared = secret ? found : NIL;
+	{
+		ListCell   *lc;
+
+		*prepared = NIL;
+		foreach(lc, found)
+			if (secret)
+				*prepared = list_append_unique_ptr(*prepared, lfirst(lc));
+	}
 	return secret;
 }
 
@@ -699,11 +902,13 @@ ConnSqlRedact(const char *sql, List **values)
 	bool	   *mask = palloc0(len + 1);
 	StringInfoData buf;
 
+	Question	q = {TOKEN_BUDGET, NIL};
+
 	for (int r = 0; r < 2; r++)
 	{
 		Analysis	a = {false, mask, NIL, NIL};
 
-		analyze(sql, len, r == 1, 0, &a);
+		analyze(&q, sql, len, r == 1, 0, &a);
 		if (values)
 			*values = list_concat(*values, a.constants);
 	}
@@ -779,18 +984,14 @@ prefix_of(const char *s)
 }
 
 static void
-add_fragment(ConnFragments *frags, const char *s, int len)
+add_one_fragment(ConnFragments *frags, char *copy, int len)
 {
 	FragmentEntry *entry;
 	bool		found;
-	char	   *copy;
 	uint32		prefix;
 	ListCell   *lc;
 	int			pos = 0;
 
-	if (len < MIN_FRAGMENT || is_stopword(s, len))
-		return;
-	copy = ConnStrdupWiped(frags->cxt, s, len);
 	prefix = prefix_of(copy);
 	entry = hash_search(frags->byprefix, &prefix, HASH_ENTER, &found);
 	if (!found)
@@ -807,6 +1008,84 @@ add_fragment(ConnFragments *frags, const char *s, int len)
 	}
 	entry->fragments = list_insert_nth(entry->fragments, pos, copy);
 	frags->count++;
+}
+
+/*
+ * Add a fragment, and its lower-case form (identifiers are folded: a value
+ * read as a name shows in a report that way).
+ */
+static void
+add_fragment(ConnFragments *frags, const char *s, int len)
+{
+	char	   *copy;
+	char	   *lower;
+	bool		differs = false;
+
+	if (len < MIN_FRAGMENT || is_stopword(s, len))
+		return;
+	copy = ConnStrdupWiped(frags->cxt, s, len);
+	add_one_fragment(frags, copy, len);
+	lower = ConnStrdupWiped(frags->cxt, s, len);
+	for (char *c = lower; *c; c++)
+	{
+		char		l = pg_ascii_tolower((unsigned char) *c);
+
+		differs |= l != *c;
+		*c = l;
+	}
+	if (differs)
+		add_one_fragment(frags, lower, len);
+}
+
+/*
+ * A JSON string's content with its escapes undone (\u0041, \n, \", ...):
+ * how the value shows once PostgreSQL has read it as JSON.
+ */
+static char *
+json_unescaped(const char *s, int len)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int p = 0; p < len; p++)
+	{
+		long		v;
+
+		if (s[p] != '\\' || p + 1 >= len)
+		{
+			appendStringInfoChar(&buf, s[p]);
+			continue;
+		}
+		p++;
+		switch (s[p])
+		{
+			case 'b':
+				appendStringInfoChar(&buf, '\b');
+				break;
+			case 'f':
+				appendStringInfoChar(&buf, '\f');
+				break;
+			case 'n':
+				appendStringInfoChar(&buf, '\n');
+				break;
+			case 'r':
+				appendStringInfoChar(&buf, '\r');
+				break;
+			case 't':
+				appendStringInfoChar(&buf, '\t');
+				break;
+			case 'u':
+				p++;
+				if ((v = read_digits(s, &p, len, 4, 16)) >= 0)
+					append_utf8(&buf, v);
+				p--;
+				break;
+			default:
+				appendStringInfoChar(&buf, s[p]);
+				break;
+		}
+	}
+	return buf.data;
 }
 
 static bool
@@ -840,6 +1119,12 @@ split_fragments(ConnFragments *frags, const char *s, int len, int depth)
 			if (p > len)
 				p = len;
 			split_fragments(frags, s + start, p - start, depth + 1);
+			if (c == '"' && memchr(s + start, '\\', p - start))
+			{
+				char	   *plain = json_unescaped(s + start, p - start);
+
+				split_fragments(frags, plain, strlen(plain), depth + 1);
+			}
 			p++;
 		}
 		else
@@ -885,8 +1170,9 @@ ConnFragmentsCreate(MemoryContext cxt, List *values)
 /*
  * ConnScrubFragments
  *		Copy of text with every occurrence of a fragment replaced by ***
- *		(the longest one where several start at one place); text itself
- *		when there is none.
+ *		(the longest one where several start at one place), and every
+ *		beginning of one that PostgreSQL cut short ("...", as in a failing
+ *		row's detail); text itself when there is none.
  */
 char *
 ConnScrubFragments(char *text, const ConnFragments *frags)
@@ -912,13 +1198,18 @@ ConnScrubFragments(char *text, const ConnFragments *frags)
 			const char *f = lfirst(lc);
 			int			flen = strlen(f);
 
-			if (flen <= len - p && memcmp(text + p, f, flen) == 0)
+			int			same = 0;
+
+			while (same < flen && p + same < len && text[p + same] == f[same])
+				same++;
+			if (same == flen ||
+				(same >= MIN_FRAGMENT && strncmp(text + p + same, "...", 3) == 0))
 			{
 				if (buf.data == NULL)
 					initStringInfo(&buf);
 				appendBinaryStringInfo(&buf, text + done, p - done);
 				appendStringInfoString(&buf, MASK);
-				done = p + flen;
+				done = p + same;
 				p = done - 1;
 				break;
 			}

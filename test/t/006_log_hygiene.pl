@@ -15,6 +15,7 @@ use warnings FATAL => 'all';
 use File::Find;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use IPC::Run;
 use Test::More;
 use FindBin;
 use lib "$FindBin::RealBin/../perl";
@@ -23,6 +24,9 @@ use ConnTest;
 my $secret = 'S3cr3t-Needle-7f3a9c';
 my $ident  = 'AKIANEEDLE0123456789';
 my $props  = qq({"ACCESS_KEY": "$ident", "SECRET_KEY": "$secret", "REGION": "us-east-1"});
+# a secret that reads as a name (PostgreSQL folds it when it does)
+my $word_secret = 'WordSecretNeedle';
+my $word_props = qq({"ACCESS_KEY": "$ident", "SECRET_KEY": "$word_secret", "REGION": "us-east-1"});
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
 write_keys("$dir/key", new_key());
@@ -127,6 +131,32 @@ is(run(qq{SELECT connection.U&"\\0063reate"('n10', 'STORAGE', 'S3', '$props')}),
 is(run(qq{SELECT "connection"."alter"('n10', set_properties => '{"SECRET_KEY": "$secret"}')}), 0,
 	'a quoted schema and name');
 
+# what the lexer must read as PostgreSQL does: a -- comment ends at \r; a
+# UESCAPE clause may follow a comment and be an E'' string; an EXECUTE whose
+# name the lexer may not read as PostgreSQL does counts as passing secrets
+is(run(qq{SELECT 1 --x\r, connection.create('n13', 'STORAGE', 'S3', '$props')}), 0,
+	'a -- comment ended by a carriage return');
+is(run(qq{SELECT connection.U&"!0063reate" /**/ UESCAPE '!' ('n14', 'STORAGE', 'S3', '$props')}), 0,
+	'UESCAPE after a comment');
+is(run(qq{SELECT connection.U&"!0063reate" UESCAPE E'!' ('n15', 'STORAGE', 'S3', '$props')}), 0,
+	"UESCAPE E'!'");
+is(run(qq{PREPARE "p\xc3\xa9"(jsonb) AS SELECT connection.create('n16', 'STORAGE', 'S3', \$1);
+EXECUTE U&"p\\00e9"('$props');}), 0, 'EXECUTE of a Unicode-escaped, non-ASCII name');
+# values PostgreSQL shows transformed: JSON \u escapes decoded, a failing row
+# cut at 64 bytes, a value read as a name folded to lower case
+(my $escaped = $secret) =~ s/N/\\u004e/;
+is(run(qq{WITH p AS MATERIALIZED (SELECT '{"ACCESS_KEY": "$ident", "SECRET_KEY": "$escaped", "REGION": "us-east-1"}'::jsonb AS p)
+SELECT connection.create('n17', 'STORAGE', 'S3', p) FROM p;}), 0, 'a JSON \u escape, decoded in a plan');
+is(run(qq{CREATE TABLE cut (p jsonb CHECK (p ? 'NOPE'));}), 0, 'a table that refuses rows');
+isnt(run(qq{WITH v AS (INSERT INTO cut VALUES ('{"REGION": "us-east-1", "SECRET_KEY": "$secret$secret$secret"}') RETURNING p)
+SELECT connection.create('n18', 'STORAGE', 'S3', p) FROM v;}), 0, 'a failing row cut at 64 bytes');
+isnt(run(qq{SELECT connection.create('n19', 'STORAGE', 'S3', '$word_props'),
+  ('$word_props'::jsonb ->> 'SECRET_KEY')::regclass;}), 0, 'a value read as a name');
+# a string that makes the lexer look into the same prepared statement many
+# times over: bounded work (it hung the log hook before)
+is(run(qq{PREPARE loop_p AS SELECT 1; } . ('EXECUTE loop_p; ' x 40)), 0,
+	'EXECUTE of one prepared statement forty times in one string');
+
 # backslashes read the other way: a quote escaped with a backslash
 is(run(qq{SET standard_conforming_strings = off;
 SELECT connection.create('n12', 'STORAGE', 'S3', '{"ACCESS_KEY": "it\\'s $ident", "SECRET_KEY": "$secret", "REGION": "us-east-1"}');}), 0,
@@ -200,6 +230,23 @@ $activity = $node->safe_psql('postgres', "SELECT query FROM pg_stat_activity WHE
 like($activity, qr/^SELECT wrap\('\*\*\*'\)\s*;?$/, 'pg_stat_activity: a wrapper marked by the call it made');
 $a->query_safe('RESET log_statement');
 
+# the extended protocol publishes the statement's text again at Bind and
+# Execute: still redacted while it runs, and afterwards
+open(my $sleep_fh, '>', "$dir/sleep.sql") or die;
+print $sleep_fh "SELECT connection.create('ext_sleep', 'STORAGE', 'S3', '$props') FROM pg_sleep(2);\n";
+close($sleep_fh);
+my $bench = IPC::Run::start([ 'pgbench', '-n', '-M', 'extended', '-t', '1', '-f', "$dir/sleep.sql",
+	'-d', $node->connstr('postgres') ], '>', \my $bench_out, '2>', \my $bench_err);
+$node->poll_query_until('postgres',
+	"SELECT count(*) = 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'")
+  or die 'pgbench did not start';
+$activity = $node->safe_psql('postgres',
+	"SELECT query FROM pg_stat_activity WHERE wait_event = 'PgSleep'",
+	extra_params => [ '-U', 'stats_reader' ]);
+like($activity, qr/^SELECT connection\.create\('\*\*\*', '\*\*\*', '\*\*\*', '\*\*\*'\) FROM pg_sleep\(2\)/,
+	'pg_stat_activity: a statement of the extended protocol, while it runs');
+$bench->finish;
+
 # the secret statement waits; the other session detects the deadlock
 $a->query_safe('SET deadlock_timeout = 60000');
 $a->query_safe('BEGIN; LOCK TABLE dl1 IN ACCESS EXCLUSIVE MODE');
@@ -264,6 +311,9 @@ ok($nfiles >= 4, "read the whole log directory ($nfiles files)");
 ok(-f $_, "$_ exists") foreach glob($node->data_dir . '/log/*.csv'), glob($node->data_dir . '/log/*.json');
 is(() = $log =~ /\Q$secret\E/g, 0, 'no byte of the log holds the secret');
 is(() = $log =~ /\Q$ident\E/g, 0, 'no byte of the log holds the identifier');
+is(() = $log =~ /\Q$word_secret\E|\Q${\ lc $word_secret}\E/g, 0,
+	'nor a secret that reads as a name, folded or not');
+is(() = $log =~ /\Q${\ substr($secret, 0, 12)}\E/g, 0, 'nor its first twelve bytes');
 unlike($log, qr/PANIC/, 'no PANIC at any log_min_messages level');
 
 # the log is still useful

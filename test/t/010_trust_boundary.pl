@@ -101,22 +101,28 @@ is($node->safe_psql('defaults', q{
 like($err, qr/permission denied for table pg_connection/, 'default privileges: the catalog stays closed');
 
 # ---------------------------------------------------------------------
-# pgcrypto's SQL functions are never called: the extension calls its
-# library.  (Its functions belong to the bootstrap superuser even when an
-# ordinary role installs the trusted extension into a schema of hers; here
-# a superuser swaps one to show that what sits in the schema does not
-# matter.)
+# pgcrypto: a trusted extension any role with CREATE on the database may
+# install; its owner (or its schema's) could drop it with CASCADE, and the
+# extension with it.  And its SQL functions are never called: the
+# extension calls its library.
 # ---------------------------------------------------------------------
 $node->safe_psql('postgres', 'CREATE DATABASE crypto; GRANT CREATE ON DATABASE crypto TO alice');
 ($ret, $out, $err) = as('alice', 'crypto', 'CREATE SCHEMA evil; CREATE EXTENSION pgcrypto SCHEMA evil');
 is($ret, 0, 'pgcrypto: an ordinary role installs it into her schema');
+($ret, $out, $err) = $node->psql('crypto', 'CREATE EXTENSION connection');
+like($err, qr/extension "pgcrypto" is owned by role "alice", who is neither a superuser nor the database owner/,
+	'pgcrypto of an ordinary role: refused');
+$node->safe_psql('crypto', 'DROP EXTENSION pgcrypto; CREATE EXTENSION pgcrypto SCHEMA evil');
+($ret, $out, $err) = $node->psql('crypto', 'CREATE EXTENSION connection');
+like($err, qr/extension "pgcrypto" is in schema "evil", owned by role "alice", who is neither a superuser nor the database owner/,
+	'pgcrypto in a schema of an ordinary role: refused');
 $node->safe_psql('crypto', q{
-	ALTER EXTENSION pgcrypto DROP FUNCTION evil.pgp_sym_decrypt_bytea(bytea, text, text);
-	DROP FUNCTION evil.pgp_sym_decrypt_bytea(bytea, text, text);
-	CREATE FUNCTION evil.pgp_sym_decrypt_bytea(bytea, text, text) RETURNS bytea
+	ALTER EXTENSION pgcrypto SET SCHEMA public;
+	ALTER EXTENSION pgcrypto DROP FUNCTION public.pgp_sym_decrypt_bytea(bytea, text, text);
+	DROP FUNCTION public.pgp_sym_decrypt_bytea(bytea, text, text);
+	CREATE FUNCTION public.pgp_sym_decrypt_bytea(bytea, text, text) RETURNS bytea
 	  LANGUAGE plpgsql AS $$ BEGIN RAISE WARNING 'swapped, key %', $2; RETURN $1; END $$;
-	ALTER FUNCTION evil.pgp_sym_decrypt_bytea(bytea, text, text) OWNER TO alice;
-	ALTER EXTENSION pgcrypto ADD FUNCTION evil.pgp_sym_decrypt_bytea(bytea, text, text);
+	ALTER EXTENSION pgcrypto ADD FUNCTION public.pgp_sym_decrypt_bytea(bytea, text, text);
 	CREATE EXTENSION connection;});
 $node->safe_psql('crypto', "SELECT connection.create('c1', 'STORAGE', 'S3', $props)");
 ($ret, $out, $err) = $node->psql('crypto', "SELECT connection.property('c1', 'SECRET_KEY')");
