@@ -20,15 +20,22 @@ OBJS = \
 	src/credentials.o \
 	src/sign.o \
 	src/http.o \
+	src/provider.o \
+	src/aws.o \
+	src/aliyun.o \
+	src/tencent.o \
 	src/sts.o \
-	src/presign.o
+	src/storage.o \
+	src/presign.o \
+	src/objects.o \
+	src/transfer.o
 PGFILEDESC = "connection - named CONNECTION objects with encrypted credentials"
 
 EXTENSION = connection
 DATA = connection--1.0.sql connection--1.0--1.1.sql
 
 # pg_regress suites (sql/, expected/), in order
-REGRESS = setup types create show desc alter drop credentials sts privileges dependencies boundary execute badinput
+REGRESS = setup types create show desc alter drop credentials sts privileges dependencies boundary objects execute badinput
 
 # isolation specs live under test/isolation
 ISOLATION = create_race dependency_race outsider_locks
@@ -41,8 +48,8 @@ PROVE_FLAGS = --timer
 
 EXTRA_CLEAN = tmp_conf output_iso tmp_fuzz
 
-# STS calls go through libcurl
-SHLIB_LINK = -lcurl
+# requests go through libcurl; gzip objects through zlib
+SHLIB_LINK = -lcurl -lz
 
 # Temp instances of the tests get a freshly generated key.
 TEMP_CONFIG = $(CURDIR)/tmp_conf/test.conf

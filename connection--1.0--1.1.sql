@@ -213,3 +213,77 @@ CREATE EVENT TRIGGER connection_ddl_command_end ON ddl_command_end
 CREATE TRIGGER pg_connection_reserved_loaded
     AFTER INSERT ON connection.pg_connection_reserved
     FOR EACH STATEMENT EXECUTE FUNCTION connection.catalog_loaded();
+
+-- Connections at work: the server reads and writes object storage with a
+-- connection's keys, for roles that hold USAGE and never see a key.
+
+CREATE FUNCTION connection.list_objects(name text, path text, max_keys bigint DEFAULT NULL)
+RETURNS TABLE (key text, size bigint, last_modified timestamptz, etag text)
+AS 'MODULE_PATHNAME', 'connection_list_objects'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.list_objects(text, text, bigint) IS
+'the objects under bucket/prefix of an S3, OSS or COS connection, in key order, at most max_keys of them (owner, USAGE holders, superusers)';
+
+CREATE FUNCTION connection.get_object(name text, object_path text)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'connection_get_object'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.get_object(text, text) IS
+'the bytes of the object bucket/key (at most 1 GB) of an S3, OSS or COS connection (owner, USAGE holders, superusers)';
+
+CREATE FUNCTION connection.head_object(name text, object_path text,
+                                       OUT size bigint, OUT etag text,
+                                       OUT content_type text, OUT last_modified timestamptz)
+RETURNS record
+AS 'MODULE_PATHNAME', 'connection_head_object'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.head_object(text, text) IS
+'size, ETag, content type and last modification of the object bucket/key, without reading it; 58P01 if there is none (owner, USAGE holders, superusers)';
+
+CREATE FUNCTION connection.put_object(name text, object_path text, data bytea,
+                                      content_type text DEFAULT 'application/octet-stream')
+RETURNS text
+AS 'MODULE_PATHNAME', 'connection_put_object'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.put_object(text, text, bytea, text) IS
+'write data as the whole object bucket/key and return its ETag; an external side effect, done at once whatever becomes of the transaction (owner, USAGE holders, superusers)';
+
+CREATE FUNCTION connection.put_object(name text, object_path text, data text,
+                                      content_type text DEFAULT 'text/plain; charset=utf-8')
+RETURNS text
+AS 'MODULE_PATHNAME', 'connection_put_object'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.put_object(text, text, text, text) IS
+'write text (in the database encoding) as the whole object bucket/key and return its ETag; an external side effect, done at once whatever becomes of the transaction (owner, USAGE holders, superusers)';
+
+CREATE FUNCTION connection.delete_object(name text, object_path text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_delete_object'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.delete_object(text, text) IS
+'delete the object bucket/key; an external side effect, done at once whatever becomes of the transaction (owner, USAGE holders, superusers)';
+
+CREATE FUNCTION connection.import_object(name text, object_path text, table_name regclass,
+                                         columns text[] DEFAULT NULL, options text DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'connection_import_object'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.import_object(text, text, regclass, text[], text) IS
+'COPY table_name (columns) FROM the object bucket/key WITH (options), streamed, gzip inflated (.gz or Content-Encoding gzip); returns the rows; part of the transaction (owner, USAGE holders, superusers, with INSERT on the table)';
+
+CREATE FUNCTION connection.export_query(name text, object_path text, query text,
+                                        options text DEFAULT NULL,
+                                        OUT rows bigint, OUT bytes bigint, OUT parts integer)
+RETURNS record
+AS 'MODULE_PATHNAME', 'connection_export_query'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.export_query(text, text, text, text) IS
+'COPY (query) TO the object bucket/key WITH (options), in parts, gzip when the key ends in .gz; an error or cancel aborts it; an external side effect once it returns (owner, USAGE holders, superusers)';

@@ -92,7 +92,7 @@ SELECT connection.create('c1', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1",
 \echo :LAST_ERROR_SQLSTATE
 -- fails: a property of another type
 SELECT connection.create('c1', 'STORAGE', 'COS',
-  '{"ACCESS_KEY": "a", "SECRET_KEY": "b", "REGION": "r", "APP_ID": "1", "ENDPOINT": "e"}');
+  '{"ACCESS_KEY": "a", "SECRET_KEY": "b", "REGION": "r", "APP_ID": "1", "ACCESS_ID": "e"}');
 \echo :LAST_ERROR_SQLSTATE
 -- fails: the same property twice, in two spellings
 SELECT connection.create('c1', 'STORAGE', 'OSS',

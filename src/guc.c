@@ -26,7 +26,9 @@
 #include "guc.h"
 #include "http.h"
 #include "registry.h"
+#include "storage.h"
 #include "sts.h"
+#include "transfer.h"
 
 bool		conn_log_usage = false;
 
@@ -130,6 +132,33 @@ ConnDefineGucs(void)
 							   PGC_SUSET,
 							   0,
 							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("connection.io_timeout",
+							"Longest wait of an object storage request for a connection or for progress.",
+							"A transfer that moves no data for this long fails (and may be tried again).",
+							&conn_io_timeout,
+							30000, 100, 3600000,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("connection.request_retries",
+							"Times an object storage request is tried again after a failure that may pass.",
+							"No connection, a broken transfer, a timeout, HTTP 500, 502, 503, 504 or 429; never another 4xx.",
+							&conn_request_retries,
+							4, 0, 20,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("connection.part_size",
+							"Size of the parts in which an export is uploaded.",
+							"An export smaller than one part is uploaded whole; every 1000 parts the size doubles.",
+							&conn_part_size,
+							8 * 1024, 5 * 1024, 512 * 1024,
+							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("connection");
 }

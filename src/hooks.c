@@ -3,7 +3,9 @@
  * hooks.c
  *	  The extension's hooks into statement processing:
  *	  - ProcessUtility: DROP ROLE, REASSIGN OWNED and DROP OWNED take
- *		connections into account, and only superusers may LOCK the catalog;
+ *		connections into account, only superusers may LOCK the catalog, and
+ *		COPY to or from a connection:// URI is an import or an export
+ *		through the connection (transfer.c);
  *	  - post_parse_analyze: SHOW CONNECTIONS, which the grammar reads as SHOW
  *		of a configuration parameter named "connections", becomes a query of
  *		the extension's show(); a statement that passes secrets is known as
@@ -14,8 +16,9 @@
  * The hooks are installed whenever the library is loaded, but they only see
  * every statement when the library is preloaded (shared_preload_libraries or
  * session_preload_libraries); otherwise a backend that never called one of
- * the extension's functions lets DROP ROLE orphan connections, and SHOW
- * CONNECTIONS is an unknown parameter.  Each hook always calls the previous
+ * the extension's functions lets DROP ROLE orphan connections, SHOW
+ * CONNECTIONS is an unknown parameter, and COPY takes a connection:// URI
+ * for a file name.  Each hook always calls the previous
  * hook or the standard function, costs a node-tag test or a substring test
  * for other statements, and acts only in databases where pg_extension says
  * the extension is installed (the log hook acts everywhere).  No hook calls
@@ -95,6 +98,7 @@
 #include "hooks.h"
 #include "privileges.h"
 #include "redact.h"
+#include "transfer.h"
 #include "wipe.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
@@ -685,6 +689,22 @@ conn_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 	/* a utility statement that passes secrets is known before it runs */
 	(void) current_is_secret();
+
+	/* COPY to or from an object: ours, with USAGE as the right to check */
+	if (tag == T_CopyStmt && ConnIsCopyUri((CopyStmt *) parsetree))
+	{
+		ParseState *pstate = make_parsestate(NULL);
+		uint64		rows;
+
+		pstate->p_sourcetext = queryString;
+		pstate->p_queryEnv = queryEnv;
+		rows = ConnCopyUri(pstate, (CopyStmt *) parsetree, pstmt->stmt_location,
+						   pstmt->stmt_len);
+		if (qc)
+			SetQueryCompletion(qc, CMDTAG_COPY, rows);
+		free_parsestate(pstate);
+		return;
+	}
 
 	if (ours && (tag == T_LockStmt || tag == T_VacuumStmt) && !superuser())
 		check_catalog_maintenance(parsetree);

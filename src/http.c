@@ -1,20 +1,29 @@
 /*-------------------------------------------------------------------------
  *
  * http.c
- *	  One HTTP request through libcurl, for the STS calls.
+ *	  HTTP requests through libcurl: the STS calls and object storage.
  *
- * The whole request is bounded by connection.sts_timeout (and the response
- * by CONN_HTTP_MAX_BODY); TLS peers and host names are verified (libcurl's
- * defaults, with the system's CA bundle); redirects are not followed; only
- * http and https are spoken.  libcurl calls back while it waits, and the
- * callback aborts the transfer as soon as a query cancel, statement_timeout
- * or a termination request is pending, which is then serviced by
- * CHECK_FOR_INTERRUPTS once libcurl has cleaned up.
+ * A request is a stream (ConnHttpStart, ConnHttpRead, ConnHttpEnd) driven
+ * by libcurl's multi interface from this backend's own loop, so that the
+ * caller pulls the response body as it arrives (an import feeds COPY from
+ * it) and never holds more than about a megabyte of it: past that the
+ * transfer is paused until the caller has read on.  The loop waits at most
+ * 100 ms at a time and services a query cancel, statement_timeout or a
+ * termination request at once; connection.io_timeout bounds connecting
+ * and any wait without progress (a paused transfer is not waiting), and
+ * the STS calls are bounded as a whole by connection.sts_timeout.  TLS
+ * peers and host names are verified (libcurl's defaults, with the
+ * system's CA bundle); redirects are not followed; only http and https are
+ * spoken.  One multi handle per backend keeps connections open between
+ * requests to the same host.
  *
- * Nothing is palloc'd inside libcurl's callbacks, so no error can longjmp
- * out of libcurl: the body is gathered with malloc and copied out after.
- * Errors name the endpoint (what) and never the request, which carries
- * signatures and tokens.
+ * libcurl's callbacks never palloc and never throw, so no error can
+ * longjmp out of libcurl: the body is gathered with malloc, and a stream's
+ * handles are freed (and what it received wiped) by a reset callback of
+ * the memory context it was started in, on every path, errors included.
+ * Failures below HTTP are returned to the caller, who may try again
+ * (storage.c does), and raised by ConnHttpRaise.  Errors name the endpoint
+ * (what) and never the request, which carries signatures and tokens.
  *
  * Where requests may go.  The server sends requests for connections only
  * to the hosts connection.allowed_hosts lists (superusers set it; by
@@ -48,6 +57,7 @@
 
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/timestamp.h"
 #include "utils/varlena.h"
 
 #include "connection.h"
@@ -55,6 +65,7 @@
 #include "wipe.h"
 
 int			conn_sts_timeout = 5000;
+int			conn_io_timeout = 30000;
 char	   *conn_allowed_hosts = NULL;
 
 /* What the socket callback needs: whether to refuse non-public addresses. */
@@ -63,62 +74,6 @@ typedef struct SocketCheck
 	bool		public_only;
 	bool		refused;		/* it refused one */
 } SocketCheck;
-
-typedef struct BodyBuffer
-{
-	char	   *data;
-	size_t		len;
-	bool		too_large;
-} BodyBuffer;
-
-static size_t
-write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	BodyBuffer	   *buf = (BodyBuffer *) userdata;
-	size_t		n = size * nmemb;
-	char	   *grown;
-
-	if (buf->len + n > CONN_HTTP_MAX_BODY)
-	{
-		buf->too_large = true;
-		return 0;
-	}
-	grown = realloc(buf->data, buf->len + n + 1);
-	if (grown == NULL)
-		return 0;
-	buf->data = grown;
-	memcpy(buf->data + buf->len, ptr, n);
-	buf->len += n;
-	buf->data[buf->len] = '\0';
-	return n;
-}
-
-/*
- * Progress callback (libcurl calls it about once a second while it waits,
- * and at every transfer): a non-zero return aborts the transfer.  Only the
- * interrupts that end the query count; others wait until after the call.
- */
-static int
-progress_cb(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
-			curl_off_t ultotal, curl_off_t ulnow)
-{
-	return (QueryCancelPending || ProcDiePending) ? 1 : 0;
-}
-
-static void
-init_curl(void)
-{
-	static bool done = false;
-
-	if (!done)
-	{
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_SYSTEM_ERROR),
-					 errmsg("could not initialize libcurl")));
-		done = true;
-	}
-}
 
 /*
  * Is an authority just host[:port]?  Nothing that libcurl would read
@@ -158,7 +113,10 @@ valid_authority(const char *authority)
 /*
  * ConnHttpEndpoint
  *		Split an endpoint property (host, host:port or URL) into its parts;
- *		https unless it says http.  Any other scheme is 22023.
+ *		https unless it says http.  The scheme's default port is dropped
+ *		(clients send "Host: host", and that is what is signed), a path is
+ *		kept.  Any other scheme, a user name, a query, a fragment or a path
+ *		that would need percent-encoding is 22023.
  */
 void
 ConnHttpEndpoint(const char *value, const char *property, ConnEndpoint *ep)
@@ -166,6 +124,8 @@ ConnHttpEndpoint(const char *value, const char *property, ConnEndpoint *ep)
 	const char *rest = value;
 	const char *sep = strstr(value, "://");
 	const char *slash;
+	const char *default_port;
+	size_t		alen;
 
 	ep->scheme = "https";
 	if (sep)
@@ -187,11 +147,21 @@ ConnHttpEndpoint(const char *value, const char *property, ConnEndpoint *ep)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s names no host", property)));
-	if (!valid_authority(ep->authority) || strpbrk(ep->path, "?#\\") != NULL)
+	if (!valid_authority(ep->authority) ||
+		strspn(ep->path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/") !=
+		strlen(ep->path))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be an http or https URL, or a host name", property),
-				 errdetail("A host is a name, an IPv4 address or a bracketed IPv6 address, with an optional port; user names, queries and fragments are not allowed.")));
+				 errdetail("A host is a name, an IPv4 address or a bracketed IPv6 address, with an optional port; user names, queries and fragments are not allowed, and a path has only letters, digits and -._~/.")));
+
+	/* "host:443" of https and "host:80" of http are sent as "host" */
+	default_port = strcmp(ep->scheme, "http") == 0 ? ":80" : ":443";
+	alen = strlen(ep->authority);
+	if (alen > strlen(default_port) &&
+		strcmp(ep->authority + alen - strlen(default_port), default_port) == 0 &&
+		(ep->authority[0] != '[' || ep->authority[alen - strlen(default_port) - 1] == ']'))
+		ep->authority[alen - strlen(default_port)] = '\0';
 	ep->url = psprintf("%s://%s%s", ep->scheme, ep->authority, ep->path);
 }
 
@@ -443,117 +413,547 @@ proxy_in_environment(void)
 	return false;
 }
 
-/*
- * ConnHttpRequest
- *		Send one request to an endpoint (url is on it) and wait for the
- *		whole response.  property names where the endpoint comes from.  An
- *		endpoint connection.allowed_hosts does not admit is 42501, and so is
- *		a host admitted by a wildcard that resolves to a non-public address.
- *		A transport failure is an error (08001 when the endpoint cannot be
- *		reached, 08006 when the transfer fails or times out); any HTTP
- *		status is returned to the caller, who interprets it.
+/* ---------------------------------------------------------------------
+ * Requests
+ * ---------------------------------------------------------------------
  */
-void
-ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property,
-				const char *url, List *headers, const char *body,
-				const char *what, ConnHttpResponse *response)
-{
-	SocketCheck check = {false, false};
-	CURL	   *curl;
-	struct curl_slist *hdrs = NULL;
-	BodyBuffer		buf = {NULL, 0, false};
-	char		errbuf[CURL_ERROR_SIZE];
-	CURLcode	rc;
-	ListCell   *lc;
-	bool		ok;
 
-	check.public_only = ConnHttpAllowed(ep, property) && !proxy_in_environment();
+/* The response body waiting to be read is paused past this many bytes. */
+#define STREAM_HIGH_WATER (1024 * 1024)
+
+/* libcurl's receive buffer: fewer, larger pieces than its 16 kB. */
+#define STREAM_READ_SIZE (256 * 1024)
+
+/* How often, in ms, a wait looks at interrupts and the stall timer. */
+#define STREAM_POLL_MS 100
+
+struct ConnHttpStream
+{
+	CURL	   *easy;
+	struct curl_slist *headers;
+	SocketCheck check;
+	const char *what;			/* for messages */
+	int			total_timeout;	/* ms, 0 for none */
+	char		errbuf[CURL_ERROR_SIZE];
+
+	/* filled by the callbacks, which never palloc and never throw */
+	ConnHttpHeaders response;
+	bool		headers_done;	/* the final response's headers are in */
+	char	   *buf;			/* body received and not yet read (malloc) */
+	size_t		buflen;
+	size_t		bufpos;
+	size_t		bufsize;
+	bool		oom;
+	bool		paused;
+	curl_off_t	last_progress;	/* bytes moved up and down, at last look */
+	TimestampTz last_progress_at;
+
+	/* the end */
+	bool		done;
+	CURLcode	result;
+	bool		stalled;		/* ended by connection.io_timeout */
+
+	MemoryContextCallback cleanup;
+	bool		cleaned;
+};
+
+/*
+ * One multi handle per backend: it keeps connections open between
+ * requests (a list of many pages, the parts of an upload), so that only
+ * the first request to a host pays for the TCP and TLS handshakes.
+ */
+static CURLM *multi = NULL;
+
+static void
+init_curl(void)
+{
+	if (multi == NULL)
+	{
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+			(multi = curl_multi_init()) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYSTEM_ERROR),
+					 errmsg("could not initialize libcurl")));
+		curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 8L);
+	}
+}
+
+/* Copy a header value, trimmed, into a fixed field (cut if too long). */
+static void
+keep_header(char *field, size_t size, const char *value, size_t len)
+{
+	while (len > 0 && (*value == ' ' || *value == '\t'))
+		value++, len--;
+	while (len > 0 && (value[len - 1] == '\r' || value[len - 1] == '\n' ||
+					   value[len - 1] == ' ' || value[len - 1] == '\t'))
+		len--;
+	if (len >= size)
+		len = size - 1;
+	memcpy(field, value, len);
+	field[len] = '\0';
+}
+
+/* libcurl's header callback: the status line, the few fields we keep. */
+static size_t
+header_cb(char *line, size_t size, size_t nitems, void *userdata)
+{
+	ConnHttpStream *s = (ConnHttpStream *) userdata;
+	size_t		n = size * nitems;
+	char		number[24];
+	static const struct
+	{
+		const char *name;
+		size_t		offset;
+		size_t		size;
+	}			fields[] = {
+		{"etag:", offsetof(ConnHttpHeaders, etag), sizeof(((ConnHttpHeaders *) 0)->etag)},
+		{"content-type:", offsetof(ConnHttpHeaders, content_type), sizeof(((ConnHttpHeaders *) 0)->content_type)},
+		{"content-encoding:", offsetof(ConnHttpHeaders, content_encoding), sizeof(((ConnHttpHeaders *) 0)->content_encoding)},
+		{"last-modified:", offsetof(ConnHttpHeaders, last_modified), sizeof(((ConnHttpHeaders *) 0)->last_modified)},
+	};
+
+	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0)
+	{
+		/* a new response (after a 100 Continue, say): start over */
+		const char *sp = memchr(line, ' ', n);
+
+		memset(&s->response, 0, sizeof(s->response));
+		s->response.content_length = -1;
+		s->response.status = sp ? strtol(sp + 1, NULL, 10) : 0;
+		return n;
+	}
+	if (n <= 2 && (line[0] == '\r' || line[0] == '\n'))
+	{
+		if (s->response.status >= 200)
+			s->headers_done = true;
+		return n;
+	}
+	for (int i = 0; i < lengthof(fields); i++)
+	{
+		size_t		nlen = strlen(fields[i].name);
+
+		if (n > nlen && pg_strncasecmp(line, fields[i].name, nlen) == 0)
+			keep_header((char *) &s->response + fields[i].offset, fields[i].size,
+						line + nlen, n - nlen);
+	}
+	if (n > 15 && pg_strncasecmp(line, "content-length:", 15) == 0)
+	{
+		keep_header(number, sizeof(number), line + 15, n - 15);
+		s->response.content_length = strtoll(number, NULL, 10);
+	}
+	return n;
+}
+
+/*
+ * libcurl's write callback: keep the data for ConnHttpRead, or pause the
+ * transfer while a megabyte waits to be read (libcurl then holds this
+ * piece and hands it over again once resumed).
+ */
+static size_t
+write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	ConnHttpStream *s = (ConnHttpStream *) userdata;
+	size_t		n = size * nmemb;
+
+	if (s->buflen - s->bufpos >= STREAM_HIGH_WATER)
+	{
+		s->paused = true;
+		return CURL_WRITEFUNC_PAUSE;
+	}
+	if (s->bufpos > 0)
+	{
+		memmove(s->buf, s->buf + s->bufpos, s->buflen - s->bufpos);
+		s->buflen -= s->bufpos;
+		s->bufpos = 0;
+	}
+	if (s->buflen + n > s->bufsize)
+	{
+		size_t		want = Max(s->buflen + n, 2 * s->bufsize);
+		char	   *grown = realloc(s->buf, want);
+
+		if (grown == NULL)
+		{
+			s->oom = true;
+			return 0;
+		}
+		s->buf = grown;
+		s->bufsize = want;
+	}
+	memcpy(s->buf + s->buflen, ptr, n);
+	s->buflen += n;
+	return n;
+}
+
+/*
+ * Progress callback (libcurl calls it about once a second while it waits,
+ * and at every transfer): a non-zero return aborts the transfer.  Only the
+ * interrupts that end the query count, and only when they may be serviced
+ * now; others wait until after the call.
+ */
+static int
+progress_cb(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+			curl_off_t ultotal, curl_off_t ulnow)
+{
+	ConnHttpStream *s = (ConnHttpStream *) clientp;
+
+	if (dlnow + ulnow != s->last_progress)
+	{
+		s->last_progress = dlnow + ulnow;
+		s->last_progress_at = 0;	/* now: the waiting loop stamps it */
+	}
+	return ((QueryCancelPending || ProcDiePending) && INTERRUPTS_CAN_BE_PROCESSED()) ? 1 : 0;
+}
+
+/* Free what libcurl holds for a request; wipe what it received. */
+static void
+stream_cleanup(void *arg)
+{
+	ConnHttpStream *s = (ConnHttpStream *) arg;
+
+	if (s->cleaned)
+		return;
+	s->cleaned = true;
+	if (s->easy)
+	{
+		curl_multi_remove_handle(multi, s->easy);
+		curl_easy_cleanup(s->easy);
+	}
+	curl_slist_free_all(s->headers);
+	if (s->buf)
+	{
+		/* a body may hold temporary credentials */
+		explicit_bzero(s->buf, s->bufsize);
+		free(s->buf);
+	}
+	s->easy = NULL;
+	s->headers = NULL;
+	s->buf = NULL;
+}
+
+/* Mark the requests that have ended (any stream's: calls may nest). */
+static void
+collect_done(void)
+{
+	CURLMsg    *msg;
+	int			left;
+
+	while ((msg = curl_multi_info_read(multi, &left)) != NULL)
+	{
+		char	   *priv = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		if (priv)
+		{
+			((ConnHttpStream *) priv)->done = true;
+			((ConnHttpStream *) priv)->result = msg->data.result;
+		}
+	}
+}
+
+/* Let libcurl run until ready(s), the end, or a pending interrupt. */
+static void
+pump(ConnHttpStream *s, bool (*ready) (ConnHttpStream *))
+{
+	while (!s->done && !ready(s))
+	{
+		int			running;
+		TimestampTz now;
+
+		CHECK_FOR_INTERRUPTS();
+		if (curl_multi_perform(multi, &running) != CURLM_OK)
+		{
+			s->done = true;
+			s->result = CURLE_OUT_OF_MEMORY;
+			break;
+		}
+		collect_done();
+		if (s->done || ready(s))
+			break;
+
+		/* no progress for connection.io_timeout: give up */
+		now = GetCurrentTimestamp();
+		if (s->last_progress_at == 0 || s->paused)
+			s->last_progress_at = now;
+		else if (TimestampDifferenceExceeds(s->last_progress_at, now, conn_io_timeout))
+		{
+			s->done = true;
+			s->stalled = true;
+			s->result = CURLE_OPERATION_TIMEDOUT;
+			break;
+		}
+#if LIBCURL_VERSION_NUM >= 0x074200
+		curl_multi_poll(multi, NULL, 0, STREAM_POLL_MS, NULL);
+#else
+		curl_multi_wait(multi, NULL, 0, STREAM_POLL_MS, NULL);
+#endif
+	}
+	/* an abort of ours, for a pending interrupt: service it */
+	if (s->done && s->result == CURLE_ABORTED_BY_CALLBACK)
+		CHECK_FOR_INTERRUPTS();
+}
+
+static bool
+have_headers(ConnHttpStream *s)
+{
+	return s->headers_done;
+}
+
+static bool
+have_data(ConnHttpStream *s)
+{
+	return s->buflen > s->bufpos;
+}
+
+/*
+ * ConnHttpBegin
+ *		Begin a request to an endpoint (url is on it), without waiting:
+ *		libcurl moves it on whenever this backend waits for any request,
+ *		or calls ConnHttpProgress.  property names where the endpoint
+ *		comes from.  An endpoint connection.allowed_hosts does not admit is
+ *		42501, and so is a host admitted by a wildcard that resolves to a
+ *		non-public address.  body (body_len bytes, or NULL) must stay put
+ *		until the request ends.  total_timeout_ms bounds the whole request
+ *		(0: no bound); connection.io_timeout always bounds connecting and
+ *		any wait without progress.  A failure below HTTP is reported by
+ *		ConnHttpFailed(), not thrown, so that the caller may try again.
+ *
+ *		The stream belongs to the current memory context: libcurl's
+ *		handles are freed when it is reset or deleted, errors included.
+ */
+ConnHttpStream *
+ConnHttpBegin(const char *method, const ConnEndpoint *ep, const char *property,
+			  const char *url, List *headers, const char *body, size_t body_len,
+			  const char *what, int total_timeout_ms)
+{
+	ConnHttpStream *s;
+	CURL	   *curl;
+	ListCell   *lc;
+
+	s = palloc0(sizeof(ConnHttpStream));
+	s->check.public_only = ConnHttpAllowed(ep, property) && !proxy_in_environment();
+	s->what = pstrdup(what);
+	s->total_timeout = total_timeout_ms;
+	s->response.content_length = -1;
 	init_curl();
 	CHECK_FOR_INTERRUPTS();
-	curl = curl_easy_init();
+
+	s->cleanup.func = stream_cleanup;
+	s->cleanup.arg = s;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &s->cleanup);
+
+	s->easy = curl = curl_easy_init();
 	if (curl == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
-
-	ok = true;
 	foreach(lc, headers)
 	{
-		struct curl_slist *more = curl_slist_append(hdrs, (const char *) lfirst(lc));
+		struct curl_slist *more = curl_slist_append(s->headers, (const char *) lfirst(lc));
 
 		if (more == NULL)
-		{
-			ok = false;
-			break;
-		}
-		hdrs = more;
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		s->headers = more;
 	}
 	/* "Expect: 100-continue" would cost a round trip */
-	if (ok)
-		hdrs = curl_slist_append(hdrs, "Expect:");
+	s->headers = curl_slist_append(s->headers, "Expect:");
+	if (s->headers == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
 
-	errbuf[0] = '\0';
 	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(curl, CURLOPT_PRIVATE, (char *) s);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+	else
+		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	if (body)
 	{
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long) strlen(body));
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) body_len);
 	}
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, s->headers);
+	curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, (long) STREAM_READ_SIZE);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, s);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, s);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) conn_sts_timeout);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long) conn_sts_timeout);
+	if (total_timeout_ms > 0)
+		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) total_timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+					 (long) (total_timeout_ms > 0 ? Min(total_timeout_ms, conn_io_timeout) : conn_io_timeout));
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, s->errbuf);
 	curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &check);
+	curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &s->check);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+	if (curl_multi_add_handle(multi, curl) != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
 
-	rc = ok ? curl_easy_perform(curl) : CURLE_OUT_OF_MEMORY;
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->status);
-	curl_easy_cleanup(curl);
-	curl_slist_free_all(hdrs);
+	return s;
+}
 
-	if (rc == CURLE_OK && buf.data == NULL)
-		response->body = pstrdup("");
-	else if (rc == CURLE_OK)
-		response->body = ConnStrdupWiped(CurrentMemoryContext, buf.data, buf.len);
-	response->len = buf.len;
-	if (buf.data)
+/* Wait for the status and headers of a request begun. */
+void
+ConnHttpWait(ConnHttpStream *s)
+{
+	pump(s, have_headers);
+	if (s->done && s->result == CURLE_OK && !s->headers_done)
+		s->headers_done = true; /* a response with nothing after the headers */
+}
+
+/* ConnHttpBegin and ConnHttpWait. */
+ConnHttpStream *
+ConnHttpStart(const char *method, const ConnEndpoint *ep, const char *property,
+			  const char *url, List *headers, const char *body, size_t body_len,
+			  const char *what, int total_timeout_ms)
+{
+	ConnHttpStream *s = ConnHttpBegin(method, ep, property, url, headers, body, body_len,
+									  what, total_timeout_ms);
+
+	ConnHttpWait(s);
+	return s;
+}
+
+/*
+ * Move the requests in flight on, as far as they can go without waiting
+ * (an upload sends while the caller makes the next part).
+ */
+void
+ConnHttpProgress(void)
+{
+	int			running;
+
+	if (multi)
 	{
-		/* the body holds temporary credentials */
-		explicit_bzero(buf.data, buf.len);
-		free(buf.data);
+		(void) curl_multi_perform(multi, &running);
+		collect_done();
 	}
+}
 
-	if (rc == CURLE_OK)
-		return;
+/* Why a request failed below HTTP, or CONN_HTTP_OK. */
+ConnHttpFailure
+ConnHttpFailed(ConnHttpStream *s)
+{
+	if (!s->done || s->result == CURLE_OK)
+		return CONN_HTTP_OK;
+	if (s->check.refused || s->oom)
+		return CONN_HTTP_FATAL;
+	switch (s->result)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_CONNECT:
+			return CONN_HTTP_UNREACHABLE;
+		case CURLE_OPERATION_TIMEDOUT:
+			return CONN_HTTP_TIMEOUT;
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+		case CURLE_PARTIAL_FILE:
+		case CURLE_HTTP2:
+		case CURLE_HTTP2_STREAM:
+			return CONN_HTTP_BROKEN;
+		default:
+			return CONN_HTTP_FATAL;
+	}
+}
 
-	/* an abort of ours, for a pending interrupt: service it */
-	CHECK_FOR_INTERRUPTS();
+/* The status and headers of the response (status 0 if none came). */
+const ConnHttpHeaders *
+ConnHttpResponseHeaders(ConnHttpStream *s)
+{
+	return &s->response;
+}
 
-	if (check.refused)
+/*
+ * ConnHttpRead
+ *		Up to len bytes of the response body; 0 at its end, or when the
+ *		transfer failed (see ConnHttpFailed).
+ */
+size_t
+ConnHttpRead(ConnHttpStream *s, char *buf, size_t len)
+{
+	size_t		n;
+
+	if (!have_data(s) && s->paused && !s->done)
+	{
+		s->paused = false;
+		curl_easy_pause(s->easy, CURLPAUSE_CONT);
+	}
+	pump(s, have_data);
+	n = Min(len, s->buflen - s->bufpos);
+	memcpy(buf, s->buf + s->bufpos, n);
+	s->bufpos += n;
+	return n;
+}
+
+/*
+ * ConnHttpReadAll
+ *		The whole response body, at most limit bytes, NUL-terminated, in
+ *		memory wiped when the current context goes.  A failure below HTTP,
+ *		or a longer body, is raised.
+ */
+void
+ConnHttpReadAll(ConnHttpStream *s, ConnHttpResponse *response, size_t limit)
+{
+	char	   *body = ConnAllocWiped(CurrentMemoryContext, limit + 1);
+	size_t		len = 0;
+	size_t		n;
+
+	while ((n = ConnHttpRead(s, body + len, limit - len)) > 0)
+		len += n;
+	if (ConnHttpFailed(s))
+		ConnHttpRaise(s);
+	if (have_data(s))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("response of %s is larger than %zu bytes", s->what, limit)));
+	body[len] = '\0';
+	response->status = s->response.status;
+	response->body = body;
+	response->len = len;
+}
+
+/*
+ * ConnHttpRaise
+ *		Report the failure of a request: 42501 for a refused address,
+ *		08001 when the endpoint cannot be reached, 57014 for a cancel,
+ *		08006 when the transfer failed or timed out.
+ */
+void
+ConnHttpRaise(ConnHttpStream *s)
+{
+	char		errbuf[CURL_ERROR_SIZE];
+
+	if (s->check.refused)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("request to %s refused: the host resolves to an address that is not public", what),
+				 errmsg("request to %s refused: the host resolves to an address that is not public", s->what),
 				 errdetail("Only hosts that connection.allowed_hosts names themselves (not through a wildcard) may resolve to loopback, private or link-local addresses."),
 				 errhint("A superuser can add the host to connection.allowed_hosts by name.")));
+	if (s->oom)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
 
-	if (errbuf[0] == '\0')
-		strlcpy(errbuf, curl_easy_strerror(rc), sizeof(errbuf));
-	switch (rc)
+	strlcpy(errbuf, s->errbuf[0] ? s->errbuf : curl_easy_strerror(s->result), sizeof(errbuf));
+	switch (s->result)
 	{
 		case CURLE_COULDNT_RESOLVE_HOST:
 		case CURLE_COULDNT_RESOLVE_PROXY:
@@ -565,31 +965,59 @@ ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property
 		case CURLE_URL_MALFORMAT:
 			ereport(ERROR,
 					(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
-					 errmsg("could not reach %s", what),
+					 errmsg("could not reach %s", s->what),
 					 errdetail_internal("%s", errbuf)));
 			break;
 		case CURLE_ABORTED_BY_CALLBACK:
 			/* a cancel that CHECK_FOR_INTERRUPTS held off */
 			ereport(ERROR,
 					(errcode(ERRCODE_QUERY_CANCELED),
-					 errmsg("request to %s was interrupted", what)));
+					 errmsg("request to %s was interrupted", s->what)));
 			break;
 		case CURLE_OPERATION_TIMEDOUT:
+			if (s->stalled || s->total_timeout == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_CONNECTION_FAILURE),
+						 errmsg("request to %s timed out: no progress for %d ms", s->what, conn_io_timeout),
+						 errhint("The limit is connection.io_timeout.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
-					 errmsg("request to %s timed out after %d ms", what, conn_sts_timeout),
+					 errmsg("request to %s timed out after %d ms", s->what, s->total_timeout),
 					 errhint("The limit is connection.sts_timeout.")));
 			break;
-		case CURLE_WRITE_ERROR:
-			if (buf.too_large)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROTOCOL_VIOLATION),
-						 errmsg("response of %s is larger than %d bytes", what, CONN_HTTP_MAX_BODY)));
-			/* FALLTHROUGH */
 		default:
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
-					 errmsg("request to %s failed", what),
+					 errmsg("request to %s failed", s->what),
 					 errdetail_internal("%s", errbuf)));
 	}
+	pg_unreachable();
+}
+
+/* Release the request's handles now (else when its context goes). */
+void
+ConnHttpEnd(ConnHttpStream *s)
+{
+	stream_cleanup(s);
+}
+
+/*
+ * ConnHttpRequest
+ *		One request with the whole response (at most CONN_HTTP_MAX_BODY
+ *		bytes) returned, within connection.sts_timeout: for the STS calls.
+ *		Any HTTP status is returned to the caller, who interprets it; a
+ *		failure below HTTP is raised.
+ */
+void
+ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property,
+				const char *url, List *headers, const char *body,
+				const char *what, ConnHttpResponse *response)
+{
+	ConnHttpStream *s = ConnHttpStart(method, ep, property, url, headers, body,
+									  body ? strlen(body) : 0, what, conn_sts_timeout);
+
+	if (ConnHttpFailed(s))
+		ConnHttpRaise(s);
+	ConnHttpReadAll(s, response, CONN_HTTP_MAX_BODY);
+	ConnHttpEnd(s);
 }

@@ -32,6 +32,7 @@
 #include "utils/varlena.h"
 
 #include "connection.h"
+#include "provider.h"
 #include "registry.h"
 
 int			conn_cloud_provider = CONN_CLOUD_NONE;
@@ -42,6 +43,12 @@ static const char *const sasl_mechanisms[] =
 {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", NULL};
 static const char *const providers[] =
 {"aliyun", "tencent", "aws", NULL};
+static const char *const addressing_styles[] =
+{"auto", "path", "virtual", NULL};
+
+#define ADDRESSING_STYLE_PROP \
+	{"ADDRESSING_STYLE", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_ENUM, addressing_styles, 0, \
+	 "auto (default: virtual-hosted on the provider's domains, else path-style), path or virtual"}
 
 /* The STS options every role-capable type accepts (SPEC section 6). */
 #define STS_OPTIONS \
@@ -66,6 +73,7 @@ static const ConnPropDef oss_props[] = {
 	{"ACCESS_KEY", NULL, CONN_SECRET, CONN_REQ_KEYS, CONN_FMT_TEXT, NULL, 0, "AccessKey secret"},
 	{"ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_REQUIRED, CONN_FMT_ENDPOINT, NULL, 0, "OSS endpoint"},
 	{"REGION", NULL, CONN_PLAIN, CONN_REQ_ROLE, CONN_FMT_REGION, NULL, 0, "region, such as cn-shanghai"},
+	ADDRESSING_STYLE_PROP,
 	ROLE_ARN_PROP(CONN_REQ_ROLE_ARN, "RAM role to assume: acs:ram::<account>:role/<name>"),
 	EXTERNAL_ID_PROP,
 	STS_OPTIONS
@@ -76,6 +84,9 @@ static const ConnPropDef cos_props[] = {
 	{"SECRET_KEY", NULL, CONN_SECRET, CONN_REQ_KEYS, CONN_FMT_TEXT, NULL, 0, "SecretKey"},
 	{"REGION", NULL, CONN_PLAIN, CONN_REQ_REQUIRED, CONN_FMT_REGION, NULL, 0, "region, such as ap-shanghai"},
 	{"APP_ID", NULL, CONN_PLAIN, CONN_REQ_REQUIRED, CONN_FMT_DIGITS, NULL, 0, "APPID of the account"},
+	{"ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_ENDPOINT, NULL, 0,
+	"COS endpoint (default: cos.<REGION>.myqcloud.com)"},
+	ADDRESSING_STYLE_PROP,
 	ROLE_ARN_PROP(CONN_REQ_ROLE_ARN, "CAM role to assume: qcs::cam::uin/<account>:roleName/<name>"),
 	EXTERNAL_ID_PROP,
 	STS_OPTIONS
@@ -86,6 +97,7 @@ static const ConnPropDef s3_props[] = {
 	{"SECRET_KEY", "SECRET_ACCESS_KEY", CONN_SECRET, CONN_REQ_KEYS, CONN_FMT_TEXT, NULL, 0, "secret access key"},
 	{"REGION", NULL, CONN_PLAIN, CONN_REQ_REQUIRED, CONN_FMT_REGION, NULL, 0, "region, such as us-east-1"},
 	{"ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_ENDPOINT, NULL, 0, "endpoint of an S3-compatible service"},
+	ADDRESSING_STYLE_PROP,
 	ROLE_ARN_PROP(CONN_REQ_ROLE_ARN, "IAM role to assume: arn:aws:iam::<account>:role/<name>"),
 	EXTERNAL_ID_PROP,
 	STS_OPTIONS
@@ -458,65 +470,6 @@ valid_host_port(const char *s)
 	return portnum >= 1 && portnum <= 65535;
 }
 
-/* Does an ARN match one of the three documented shapes of its cloud? */
-static bool
-valid_arn(ConnCloud cloud, const char *arn)
-{
-	const char *prefix;
-	const char *middle;
-	const char *p;
-	size_t		ndigits;
-	bool		aws = false;
-
-	switch (cloud)
-	{
-		case CONN_CLOUD_ALIYUN:
-			prefix = "acs:ram::";
-			middle = ":role/";
-			break;
-		case CONN_CLOUD_TENCENT:
-			prefix = "qcs::cam::uin/";
-			middle = ":roleName/";
-			break;
-		case CONN_CLOUD_AWS:
-			prefix = strncmp(arn, "arn:aws-cn:", 11) == 0 ? "arn:aws-cn:iam::" : "arn:aws:iam::";
-			middle = ":role/";
-			aws = true;
-			break;
-		default:
-			return false;
-	}
-	if (strncmp(arn, prefix, strlen(prefix)) != 0)
-		return false;
-	p = arn + strlen(prefix);
-	ndigits = strspn(p, "0123456789");
-	if (ndigits == 0 || (aws && ndigits != 12))
-		return false;
-	p += ndigits;
-	if (strncmp(p, middle, strlen(middle)) != 0)
-		return false;
-	p += strlen(middle);
-	/* role names: letters, digits and +=,.@_- ; AWS allows a /path/ too */
-	return strlen(p) <= 512 && all_chars(p, aws ? "+=,.@_-/" : "+=,.@_-", true) &&
-		p[strlen(p) - 1] != '/';
-}
-
-static const char *
-arn_form(ConnCloud cloud)
-{
-	switch (cloud)
-	{
-		case CONN_CLOUD_ALIYUN:
-			return "acs:ram::<account id>:role/<role name>";
-		case CONN_CLOUD_TENCENT:
-			return "qcs::cam::uin/<account id>:roleName/<role name>";
-		case CONN_CLOUD_AWS:
-			return "arn:aws:iam::<12-digit account id>:role/<role name> (or arn:aws-cn:...)";
-		default:
-			return "?";
-	}
-}
-
 static bool
 valid_base64(const char *s)
 {
@@ -884,17 +837,9 @@ ConnPropsCloud(const ConnProps *props)
 const char *
 ConnCloudName(ConnCloud cloud)
 {
-	switch (cloud)
-	{
-		case CONN_CLOUD_ALIYUN:
-			return "Alibaba Cloud";
-		case CONN_CLOUD_TENCENT:
-			return "Tencent Cloud";
-		case CONN_CLOUD_AWS:
-			return "AWS";
-		default:
-			return "any cloud";
-	}
+	const ConnProvider *provider = ConnProviderOf(cloud);
+
+	return provider ? provider->label : "any cloud";
 }
 
 /* 16 random letters and digits, for EXTERNAL_ID. */
@@ -1075,11 +1020,14 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 				break;
 		}
 
-		if (def->fmt == CONN_FMT_ARN && val && !valid_arn(cloud, val))
+		if (def->fmt == CONN_FMT_ARN && val &&
+			(ConnProviderOf(cloud) == NULL || !ConnProviderValidArn(ConnProviderOf(cloud), val)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for property \"ROLE_ARN\": \"%s\"", echo_text(val, strlen(val))),
-					 errdetail("A role of %s has the form %s.", ConnCloudName(cloud), arn_form(cloud))));
+					 ConnProviderOf(cloud) ?
+					 errdetail("A role of %s has the form %s.", ConnCloudName(cloud),
+							   ConnProviderOf(cloud)->arn_form) : 0));
 	}
 
 	if (check_cloud && conn_cloud_provider != CONN_CLOUD_NONE &&

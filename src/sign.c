@@ -4,13 +4,14 @@
  *	  Request signing for the cloud providers.
  *
  * - AWS Signature Version 4: the signing key derived from the secret, the
- *   date, the region and the service; used for STS AssumeRole (header
- *   signing, built by sts.c) and S3 query presigning.
+ *   date, the region and the service; used for STS AssumeRole and S3
+ *   requests (Authorization header) and S3 query presigning.
  * - Alibaba Cloud: the RPC signature (HMAC-SHA1 of the canonicalized query,
- *   base64), used for STS AssumeRole; OSS URL signatures (HMAC-SHA1 of the
- *   verb, the expiry and the canonicalized resource).
+ *   base64), used for STS AssumeRole; OSS signatures version 1 (HMAC-SHA1
+ *   of the verb, the content type, the date or expiry, the x-oss- headers
+ *   and the canonicalized resource) in headers and URLs.
  * - Tencent Cloud: TC3-HMAC-SHA256, used for STS AssumeRole; COS request
- *   signatures (q-sign-algorithm=sha1) for presigned URLs.
+ *   signatures (q-sign-algorithm=sha1) in headers and URLs.
  *
  * The digests, HMACs and base64 come from PostgreSQL's common code (which
  * uses OpenSSL when the server was built with it).  Nothing here reports
@@ -141,6 +142,14 @@ param_cmp(const void *a, const void *b)
 	return strcmp(((const ConnParam *) a)->name, ((const ConnParam *) b)->name);
 }
 
+/* Sort parameters by name, in place. */
+void
+ConnSortParams(ConnParam *params, int nparams)
+{
+	if (nparams > 1)
+		qsort(params, nparams, sizeof(ConnParam), param_cmp);
+}
+
 /*
  * The canonical query string: parameters sorted by name (names are ASCII
  * and need no encoding, so that is also the order of the encoded names),
@@ -151,7 +160,7 @@ ConnCanonicalQuery(ConnParam *params, int nparams)
 {
 	StringInfoData buf;
 
-	qsort(params, nparams, sizeof(ConnParam), param_cmp);
+	ConnSortParams(params, nparams);
 	initStringInfo(&buf);
 	for (int i = 0; i < nparams; i++)
 	{
@@ -237,6 +246,41 @@ ConnSigV4Signature(const ConnSigV4 *key, const char *canonical_request)
 }
 
 /*
+ * The Authorization header value of a request signed with Signature
+ * Version 4: headers (lower-case names, trimmed values, sorted by name)
+ * are the signed ones, canonical_uri is encoded, canonical_query built by
+ * ConnCanonicalQuery.
+ */
+char *
+ConnSigV4Authorization(const ConnSigV4 *key, const char *method, const char *canonical_uri,
+					   const char *canonical_query, const ConnParam *headers, int nheaders,
+					   const char *payload_hash)
+{
+	StringInfoData canonical;
+	StringInfoData names;
+	char	   *signature;
+	char	   *scope = ConnSigV4Scope(key);
+	char	   *result;
+
+	initStringInfo(&canonical);
+	initStringInfo(&names);
+	appendStringInfo(&canonical, "%s\n%s\n%s\n", method, canonical_uri, canonical_query);
+	for (int i = 0; i < nheaders; i++)
+	{
+		appendStringInfo(&canonical, "%s:%s\n", headers[i].name, headers[i].value);
+		appendStringInfo(&names, "%s%s", i > 0 ? ";" : "", headers[i].name);
+	}
+	appendStringInfo(&canonical, "\n%s\n%s", names.data, payload_hash);
+	signature = ConnSigV4Signature(key, canonical.data);
+	result = psprintf("AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+					  key->access_key, scope, names.data, signature);
+	pfree(canonical.data);
+	pfree(names.data);
+	pfree(scope);
+	return result;
+}
+
+/*
  * A presigned S3 URL (query-string authentication, only the host header
  * signed, payload unsigned).  path is the object's path, not encoded.
  */
@@ -308,27 +352,34 @@ ConnAliyunRpcSignature(const char *secret, const char *method, const char *canon
 }
 
 /*
- * A presigned OSS URL (signature version 1): HMAC-SHA1 over
- * "VERB\n\n\nExpires\n/bucket/key[?security-token=...]", base64.
+ * An OSS signature (version 1): base64 of HMAC-SHA1 of the string to
+ * sign, "VERB\nContent-MD5\nContent-Type\nDate-or-Expires\n" followed
+ * by the canonicalized x-oss- headers and resource.  (Amazon S3's
+ * Signature Version 2 is the same construction.)
+ */
+char *
+ConnOssSignature(const char *secret, const char *string_to_sign)
+{
+	return hmac_sha1_base64(secret, string_to_sign);
+}
+
+/*
+ * A presigned OSS URL (signature version 1): url_base is scheme, host and
+ * encoded path; resource is the canonicalized resource, "/bucket/key".
  */
 char *
 ConnOssPresignUrl(const char *access_id, const char *secret, const char *token,
-				  const char *method, const char *scheme, const char *host,
-				  const char *bucket, const char *key, long expires_at, bool path_style)
+				  const char *method, const char *url_base, const char *resource,
+				  long expires_at)
 {
-	char	   *resource = token ? psprintf("/%s/%s?security-token=%s", bucket, key, token)
-		: psprintf("/%s/%s", bucket, key);
-	char	   *to_sign = psprintf("%s\n\n\n%ld\n%s", method, expires_at, resource);
-	char	   *signature = hmac_sha1_base64(secret, to_sign);
+	char	   *signed_resource = token ? psprintf("%s?security-token=%s", resource, token)
+		: pstrdup(resource);
+	char	   *to_sign = psprintf("%s\n\n\n%ld\n%s", method, expires_at, signed_resource);
+	char	   *signature = ConnOssSignature(secret, to_sign);
 	StringInfoData url;
 
 	initStringInfo(&url);
-	if (path_style)
-		appendStringInfo(&url, "%s://%s/%s/", scheme, host, bucket);
-	else
-		appendStringInfo(&url, "%s://%s.%s/", scheme, bucket, host);
-	ConnUriEncode(&url, key, true);
-	appendStringInfoString(&url, "?OSSAccessKeyId=");
+	appendStringInfo(&url, "%s?OSSAccessKeyId=", url_base);
 	ConnUriEncode(&url, access_id, false);
 	appendStringInfo(&url, "&Expires=%ld&Signature=", expires_at);
 	ConnUriEncode(&url, signature, false);
@@ -377,50 +428,113 @@ hmac_sha1_hex(const char *key, const char *data)
 	return hex;
 }
 
+/* name=value pairs of COS: lower-case encoded names, sorted; and the names */
+static void
+cos_pairs(const ConnParam *pairs, int n, StringInfo joined, StringInfo names)
+{
+	ConnParam  *sorted = palloc(sizeof(ConnParam) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		StringInfoData name;
+
+		initStringInfo(&name);
+		ConnUriEncode(&name, pairs[i].name, false);
+		for (char *p = name.data; *p; p++)
+			*p = pg_ascii_tolower((unsigned char) *p);
+		sorted[i].name = name.data;
+		sorted[i].value = pairs[i].value;
+	}
+	qsort(sorted, n, sizeof(ConnParam), param_cmp);
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+		{
+			appendStringInfoChar(joined, '&');
+			appendStringInfoChar(names, ';');
+		}
+		appendStringInfo(joined, "%s=", sorted[i].name);
+		ConnUriEncode(joined, sorted[i].value, false);
+		appendStringInfoString(names, sorted[i].name);
+	}
+}
+
 /*
- * A presigned COS URL: the q-sign-algorithm=sha1 signature over the
- * method, the path and the host header, valid from start to end (Unix
- * times).  path is the object's path, not encoded.
+ * The Authorization value of a COS request (q-sign-algorithm=sha1),
+ * valid from start to end (Unix times): over the method, the path (not
+ * encoded), the query parameters and the signed headers, each list with
+ * lower-case encoded names, sorted, and encoded values.
+ */
+char *
+ConnCosAuthorization(const char *secret_id, const char *secret_key, const char *method,
+					 const char *path, const ConnParam *params, int nparams,
+					 const ConnParam *headers, int nheaders, long start, long end)
+{
+	char	   *key_time = psprintf("%ld;%ld", start, end);
+	char	   *sign_key = hmac_sha1_hex(secret_key, key_time);
+	StringInfoData http;
+	StringInfoData param_names;
+	StringInfoData header_names;
+	StringInfoData result;
+	uint8		d[SHA1_DIGEST_LENGTH];
+	char		http_hash[2 * SHA1_DIGEST_LENGTH + 1];
+	char	   *signature;
+
+	initStringInfo(&http);
+	initStringInfo(&param_names);
+	initStringInfo(&header_names);
+	for (const char *m = method; *m; m++)
+		appendStringInfoChar(&http, pg_ascii_tolower((unsigned char) *m));
+	appendStringInfo(&http, "\n%s\n", path);
+	cos_pairs(params, nparams, &http, &param_names);
+	appendStringInfoChar(&http, '\n');
+	cos_pairs(headers, nheaders, &http, &header_names);
+	appendStringInfoChar(&http, '\n');
+	digest(PG_SHA1, http.data, http.len, d, sizeof(d));
+	hex_encode_lower(d, sizeof(d), http_hash);
+	signature = hmac_sha1_hex(sign_key, psprintf("sha1\n%s\n%s\n", key_time, http_hash));
+
+	initStringInfo(&result);
+	appendStringInfoString(&result, "q-sign-algorithm=sha1&q-ak=");
+	ConnUriEncode(&result, secret_id, false);
+	appendStringInfo(&result, "&q-sign-time=%s&q-key-time=%s&q-header-list=%s"
+					 "&q-url-param-list=%s&q-signature=%s",
+					 key_time, key_time, header_names.data, param_names.data, signature);
+	explicit_bzero(sign_key, strlen(sign_key));
+	return result.data;
+}
+
+/*
+ * A presigned COS URL: the signature of the method, the path and the host
+ * header, valid from start to end (Unix times), in the query.  path is
+ * the object's path, not encoded.
  */
 char *
 ConnCosPresignUrl(const char *secret_id, const char *secret_key, const char *token,
 				  const char *method, const char *scheme, const char *host,
 				  const char *path, long start, long end)
 {
-	char	   *key_time = psprintf("%ld;%ld", start, end);
-	char	   *sign_key = hmac_sha1_hex(secret_key, key_time);
-	StringInfoData http;
+	ConnParam	host_header = {"host", host};
 	StringInfoData url;
-	uint8		d[SHA1_DIGEST_LENGTH];
-	char		http_hash[2 * SHA1_DIGEST_LENGTH + 1];
-	char	   *signature;
-
-	initStringInfo(&http);
-	for (const char *m = method; *m; m++)
-		appendStringInfoChar(&http, pg_ascii_tolower((unsigned char) *m));
-	appendStringInfo(&http, "\n%s\n\nhost=", path);
-	ConnUriEncode(&http, host, false);
-	appendStringInfoChar(&http, '\n');
-	digest(PG_SHA1, http.data, http.len, d, sizeof(d));
-	hex_encode_lower(d, sizeof(d), http_hash);
-	signature = hmac_sha1_hex(sign_key,
-							  psprintf("sha1\n%s\n%s\n", key_time, http_hash));
+	char	   *auth = ConnCosAuthorization(secret_id, secret_key, method, path, NULL, 0,
+											&host_header, 1, start, end);
 
 	initStringInfo(&url);
 	appendStringInfo(&url, "%s://%s", scheme, host);
 	ConnUriEncode(&url, path, true);
-	appendStringInfoString(&url, "?q-sign-algorithm=sha1&q-ak=");
-	ConnUriEncode(&url, secret_id, false);
-	appendStringInfoString(&url, "&q-sign-time=");
-	ConnUriEncode(&url, key_time, false);
-	appendStringInfoString(&url, "&q-key-time=");
-	ConnUriEncode(&url, key_time, false);
-	appendStringInfo(&url, "&q-header-list=host&q-url-param-list=&q-signature=%s", signature);
+	/* the Authorization value is already a query string; ';' kept encoded */
+	appendStringInfoChar(&url, '?');
+	for (const char *p = auth; *p; p++)
+	{
+		if (*p == ';')
+			appendStringInfoString(&url, "%3B");
+		else
+			appendStringInfoChar(&url, *p);
+	}
 	if (token)
 	{
 		appendStringInfoString(&url, "&x-cos-security-token=");
 		ConnUriEncode(&url, token, false);
 	}
-	explicit_bzero(sign_key, strlen(sign_key));
 	return url.data;
 }

@@ -6,7 +6,8 @@
  * credentials() of a connection with ROLE_ARN calls its provider's
  * AssumeRole API -- AWS STS (query API, Signature Version 4, XML), Alibaba
  * Cloud STS (RPC, HMAC-SHA1, JSON) or Tencent Cloud STS (TC3-HMAC-SHA256,
- * JSON) -- signed with the access keys of the source connection: the
+ * JSON), made and read by the provider's functions (provider.h) -- signed
+ * with the access keys of the source connection: the
  * SOURCE_CONNECTION property, else the connection named by
  * connection.sts_source_connection.  The request carries ROLE_ARN, the
  * generated EXTERNAL_ID, SESSION_NAME (default: pg-<database>-<connection>)
@@ -56,7 +57,7 @@
 #include "crypto.h"
 #include "http.h"
 #include "privileges.h"
-#include "sign.h"
+#include "provider.h"
 #include "sts.h"
 #include "wipe.h"
 
@@ -66,26 +67,7 @@
 /* Default DURATION_SECONDS. */
 #define CONN_STS_DEFAULT_DURATION "3600"
 
-/* Longest provider error message passed on, in bytes. */
-#define CONN_STS_MAX_MESSAGE 300
-
 char	   *conn_sts_source_connection = NULL;
-
-/* What one AssumeRole call needs, gathered before the call. */
-typedef struct StsRequest
-{
-	const char *connname;
-	ConnCloud	cloud;
-	const char *role_arn;
-	const char *external_id;
-	const char *session_name;
-	const char *duration;
-	const char *region;
-	ConnEndpoint endpoint;
-	const char *endpoint_from;	/* for messages: STS_ENDPOINT, or the default */
-	const char *key_id;			/* of the source connection */
-	const char *secret;
-} StsRequest;
 
 /* Temporary credentials as parsed from a response. */
 typedef struct StsCredentials
@@ -113,20 +95,6 @@ typedef struct StsCacheEntry
 static HTAB *sts_cache = NULL;
 static MemoryContext StsContext = NULL;
 
-static const char *
-cloud_label(ConnCloud cloud)
-{
-	switch (cloud)
-	{
-		case CONN_CLOUD_ALIYUN:
-			return "Alibaba Cloud";
-		case CONN_CLOUD_TENCENT:
-			return "Tencent Cloud";
-		default:
-			return "AWS";
-	}
-}
-
 /* ---------------------------------------------------------------------
  * The source connection and the request parameters
  * ---------------------------------------------------------------------
@@ -146,22 +114,6 @@ default_session_name(const char *connname)
 	if (len > 64)
 		name[64] = '\0';
 	return name;
-}
-
-static char *
-default_endpoint(ConnCloud cloud, const char *region, const char *role_arn)
-{
-	switch (cloud)
-	{
-		case CONN_CLOUD_ALIYUN:
-			return region ? psprintf("sts.%s.aliyuncs.com", region)
-				: pstrdup("sts.aliyuncs.com");
-		case CONN_CLOUD_TENCENT:
-			return pstrdup("sts.tencentcloudapi.com");
-		default:
-			return psprintf("sts.%s.amazonaws.com%s", region,
-							strncmp(role_arn, "arn:aws-cn:", 11) == 0 ? ".cn" : "");
-	}
 }
 
 /*
@@ -231,36 +183,13 @@ source_row(const ConnRow *row, const ConnProps *props, ConnCloud cloud)
  */
 
 static void
-malformed(const StsRequest *req, const char *why)
+malformed(const ConnProvider *provider, const ConnStsRequest *req, const char *why)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_PROTOCOL_VIOLATION),
 			 errmsg("malformed response from the %s STS endpoint for connection \"%s\"",
-					cloud_label(req->cloud), req->connname),
+					provider->label, req->connname),
 			 errdetail_internal("%s", why)));
-}
-
-/* "2011-07-15T23:28:33.359Z" and the like, UTC; false if it is not that. */
-static bool
-parse_iso_time(const char *s, TimestampTz *result)
-{
-	struct pg_tm tm;
-	int			n = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
-		return false;
-	s += n;
-	if (*s == '.')
-		for (s++; isdigit((unsigned char) *s); s++)
-			;
-	if (strcmp(s, "Z") != 0 && strcmp(s, "+00:00") != 0)
-		return false;
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-		tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return false;
-	return tm2timestamp(&tm, 0, NULL, result) == 0;
 }
 
 static char *
@@ -276,134 +205,16 @@ format_iso_time(TimestampTz t)
 }
 
 /*
- * The text of the first <tag>...</tag> within [start, end) of a
- * NUL-terminated document, the five predefined entities decoded; NULL if
- * there is none.  (STS answers are small, flat and attribute-free.)
- */
-static char *
-xml_element(const char *start, const char *end, const char *tag)
-{
-	char	   *open = psprintf("<%s>", tag);
-	char	   *close = psprintf("</%s>", tag);
-	const char *p = strstr(start, open);
-	const char *q;
-	StringInfoData buf;
-
-	if (p == NULL || p >= end)
-		return NULL;
-	p += strlen(open);
-	q = strstr(p, close);
-	if (q == NULL || q > end)
-		return NULL;
-
-	/* one buffer of the largest size it can take: no copy is left behind */
-	buf.data = ConnAllocWiped(CurrentMemoryContext, q - p + 1);
-	buf.maxlen = q - p + 1;
-	buf.len = 0;
-	buf.cursor = 0;
-	while (p < q)
-	{
-		static const char *const ents[][2] = {
-			{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}
-		};
-		bool		done = false;
-
-		if (*p == '&')
-			for (int i = 0; i < lengthof(ents); i++)
-				if (strncmp(p, ents[i][0], strlen(ents[i][0])) == 0)
-				{
-					appendStringInfoString(&buf, ents[i][1]);
-					p += strlen(ents[i][0]);
-					done = true;
-					break;
-				}
-		if (!done)
-			appendStringInfoChar(&buf, *p++);
-	}
-	return buf.data;
-}
-
-/* The body as jsonb if it is a well-formed JSON object, else NULL. */
-static Jsonb *
-json_object_of(const ConnHttpResponse *resp)
-{
-	JsonLexContext *lex;
-	Datum		d;
-
-	if (!pg_verify_mbstr(GetDatabaseEncoding(), resp->body, resp->len, true))
-		return NULL;
-#if PG_VERSION_NUM >= 170000
-	lex = makeJsonLexContextCstringLen(NULL, resp->body, resp->len, GetDatabaseEncoding(), true);
-#else
-	lex = makeJsonLexContextCstringLen(resp->body, resp->len, GetDatabaseEncoding(), true);
-#endif
-	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
-		return NULL;
-	d = DirectFunctionCall1(jsonb_in, CStringGetDatum(resp->body));
-	ConnWipeVarlena(CurrentMemoryContext, DatumGetPointer(d));
-	if (!JB_ROOT_IS_OBJECT(DatumGetJsonbP(d)))
-		return NULL;
-	return DatumGetJsonbP(d);
-}
-
-/* The object member key of a JSON object, or NULL. */
-static JsonbContainer *
-json_object_member(JsonbContainer *c, const char *key)
-{
-	JsonbValue *v = getKeyJsonValueFromContainer(c, key, strlen(key), NULL);
-
-	return (v && v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data))
-		? v->val.binary.data : NULL;
-}
-
-/*
- * What the provider said went wrong, fit for a message: control characters
- * dropped, the source's key ID and secret blanked out, cut to length.
- */
-static char *
-scrub(const StsRequest *req, const char *message)
-{
-	StringInfoData buf;
-	const char *cut;
-	char	   *s;
-
-	if (message == NULL)
-		return pstrdup("(no message)");
-	initStringInfo(&buf);
-	/* Alibaba Cloud quotes its string to sign: not needed here */
-	cut = strstr(message, " server string to sign is");
-	for (const char *p = message; *p && (cut == NULL || p < cut); p++)
-	{
-		if (req->key_id[0] && strncmp(p, req->key_id, strlen(req->key_id)) == 0)
-		{
-			appendStringInfoString(&buf, "****");
-			p += strlen(req->key_id) - 1;
-		}
-		else if (req->secret[0] && strncmp(p, req->secret, strlen(req->secret)) == 0)
-		{
-			appendStringInfoString(&buf, "****");
-			p += strlen(req->secret) - 1;
-		}
-		else if ((unsigned char) *p >= 0x20)
-			appendStringInfoChar(&buf, *p);
-	}
-	s = buf.data;
-	if (buf.len > CONN_STS_MAX_MESSAGE)
-	{
-		s[pg_mbcliplen(s, buf.len, CONN_STS_MAX_MESSAGE)] = '\0';
-		s = psprintf("%s...", s);
-	}
-	return s;
-}
-
-/*
  * Report an error answer: auth-like codes (and HTTP 401/403) as 28000,
  * other client errors as 22023 (the connection's settings), the rest as
  * 08006.
  */
 static void
-provider_error(const StsRequest *req, long status, const char *code, const char *message)
+provider_error(const ConnProvider *provider, const ConnStsRequest *req, long status,
+			   const char *code, const char *message)
 {
+	ConnKeys	keys = {(char *) req->key_id, (char *) req->secret, NULL};
+
 	static const char *const auth_words[] = {
 		"Signature", "AccessDenied", "Auth", "Token", "Expired", "NoPermission",
 		"Forbidden", "Unauthorized", "TimeSkewed", "Timestamp", NULL
@@ -431,249 +242,34 @@ provider_error(const StsRequest *req, long status, const char *code, const char 
 	ereport(ERROR,
 			(errcode(sqlstate),
 			 errmsg("%s STS did not issue credentials for connection \"%s\"",
-					cloud_label(req->cloud), req->connname),
+					provider->label, req->connname),
 			 errdetail("HTTP status %ld, error code \"%s\": %s", status,
-					   code ? scrub(req, code) : "(none)", scrub(req, message)),
+					   code ? ConnScrubText(code, &keys) : "(none)", ConnScrubText(message, &keys)),
 			 clock ? errhint("Check the clock of the database server: the provider judged the request's time stamp.") :
 			 auth ? errhint("Check the keys of the source connection, and that the role's trust policy admits them with the connection's EXTERNAL_ID.") : 0));
 }
 
-/* All four parts of the credentials must be there; names lists them. */
-static void
-check_credentials(const StsRequest *req, StsCredentials *creds, const char *expiration,
-				  const char *names)
-{
-	if (!creds->key_id || !creds->secret || !creds->token || !expiration)
-		malformed(req, psprintf("The answer lacks one of %s.", names));
-	if (!parse_iso_time(expiration, &creds->expiration))
-		malformed(req, "Expiration is not an ISO 8601 UTC time.");
-}
-
 /*
- * The credentials of a JSON answer: key ID, secret and token (names[0..2])
- * are members of c, the expiration (names[3]) of e.
+ * The temporary credentials of an answer, or its error reported: the
+ * provider's function reads the answer, the reporting is the same for all.
  */
 static void
-json_credentials(const StsRequest *req, JsonbContainer *c, JsonbContainer *e,
-				 const char *const names[4], StsCredentials *creds)
+read_answer(const ConnProvider *provider, const ConnStsRequest *req,
+			const ConnHttpResponse *resp, StsCredentials *creds)
 {
-	creds->key_id = ConnJsonbString(c, names[0]);
-	creds->secret = ConnJsonbString(c, names[1]);
-	creds->token = ConnJsonbString(c, names[2]);
-	if (creds->secret)
-		ConnWipeOnReset(CurrentMemoryContext, creds->secret, strlen(creds->secret));
-	if (creds->token)
-		ConnWipeOnReset(CurrentMemoryContext, creds->token, strlen(creds->token));
-	check_credentials(req, creds, ConnJsonbString(e, names[3]),
-					  psprintf("%s, %s, %s, %s", names[0], names[1], names[2], names[3]));
-}
+	ConnStsAnswer answer;
 
-static const char *const aliyun_names[4] =
-{"AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration"};
-static const char *const tencent_names[4] =
-{"TmpSecretId", "TmpSecretKey", "Token", "Expiration"};
-
-static void
-parse_aws(const StsRequest *req, const ConnHttpResponse *resp, StsCredentials *creds)
-{
-	const char *body = resp->body;
-	const char *end = body + resp->len;
-	const char *credstart;
-	const char *credend;
-	char	   *expiration;
-
-	if (resp->status != 200)
-	{
-		char	   *code = xml_element(body, end, "Code");
-
-		if (code == NULL)
-			malformed(req, psprintf("HTTP status %ld without an error document.", resp->status));
-		provider_error(req, resp->status, code, xml_element(body, end, "Message"));
-	}
-	credstart = strstr(body, "<Credentials>");
-	credend = credstart ? strstr(credstart, "</Credentials>") : NULL;
-	if (credend == NULL)
-		malformed(req, "There is no complete Credentials element.");
-	creds->key_id = xml_element(credstart, credend, "AccessKeyId");
-	creds->secret = xml_element(credstart, credend, "SecretAccessKey");
-	creds->token = xml_element(credstart, credend, "SessionToken");
-	expiration = xml_element(credstart, credend, "Expiration");
-	check_credentials(req, creds, expiration, "AccessKeyId, SecretAccessKey, SessionToken, Expiration");
-}
-
-static void
-parse_aliyun(const StsRequest *req, const ConnHttpResponse *resp, StsCredentials *creds)
-{
-	Jsonb	   *jb = json_object_of(resp);
-	JsonbContainer *c;
-
-	if (jb == NULL)
-		malformed(req, psprintf("HTTP status %ld with a body that is not a JSON object.", resp->status));
-	if (resp->status != 200)
-		provider_error(req, resp->status, ConnJsonbString(&jb->root, "Code"),
-					   ConnJsonbString(&jb->root, "Message"));
-	c = json_object_member(&jb->root, "Credentials");
-	if (c == NULL)
-		malformed(req, "There is no Credentials object.");
-	json_credentials(req, c, c, aliyun_names, creds);
-}
-
-static void
-parse_tencent(const StsRequest *req, const ConnHttpResponse *resp, StsCredentials *creds)
-{
-	Jsonb	   *jb = json_object_of(resp);
-	JsonbContainer *r;
-	JsonbContainer *c;
-	JsonbContainer *err;
-
-	if (jb == NULL)
-		malformed(req, psprintf("HTTP status %ld with a body that is not a JSON object.", resp->status));
-	r = json_object_member(&jb->root, "Response");
-	if (r == NULL)
-		malformed(req, "There is no Response object.");
-	err = json_object_member(r, "Error");
-	if (err || resp->status != 200)
-		provider_error(req, resp->status, ConnJsonbString(err, "Code"),
-					   ConnJsonbString(err, "Message"));
-	c = json_object_member(r, "Credentials");
-	if (c == NULL)
-		malformed(req, "There is no Credentials object.");
-	json_credentials(req, c, r, tencent_names, creds);
-}
-
-/* ---------------------------------------------------------------------
- * Requests
- * ---------------------------------------------------------------------
- */
-
-static void
-utc_format(time_t t, const char *fmt, char *buf, size_t len)
-{
-	struct tm	tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, fmt, &tm);
-}
-
-/* AWS STS: POST form, Signature Version 4 in the Authorization header. */
-static void
-request_aws(const StsRequest *req, ConnHttpResponse *resp)
-{
-	ConnParam	params[] = {
-		{"Action", "AssumeRole"},
-		{"Version", "2011-06-15"},
-		{"RoleArn", req->role_arn},
-		{"RoleSessionName", req->session_name},
-		{"ExternalId", req->external_id},
-		{"DurationSeconds", req->duration},
-	};
-	const char *ctype = "application/x-www-form-urlencoded; charset=utf-8";
-	char		amz_date[CONN_AMZ_DATE_SIZE];
-	char		payload_hash[CONN_SHA256_HEX_SIZE];
-	char	   *body = ConnCanonicalQuery(params, lengthof(params));
-	ConnSigV4	key;
-	char	   *signature;
-	List	   *headers;
-
-	ConnAmzDate(time(NULL), amz_date);
-	ConnSha256Hex(body, strlen(body), payload_hash);
-	key.access_key = req->key_id;
-	key.secret_key = req->secret;
-	key.region = req->region;
-	key.service = "sts";
-	key.amz_date = amz_date;
-	signature = ConnSigV4Signature(&key,
-								   psprintf("POST\n%s\n\ncontent-type:%s\nhost:%s\nx-amz-date:%s\n\n"
-											"content-type;host;x-amz-date\n%s",
-											req->endpoint.path, ctype, req->endpoint.authority,
-											amz_date, payload_hash));
-	headers = list_make3(psprintf("Content-Type: %s", ctype),
-						 psprintf("X-Amz-Date: %s", amz_date),
-						 psprintf("Authorization: AWS4-HMAC-SHA256 Credential=%s/%s, "
-								  "SignedHeaders=content-type;host;x-amz-date, Signature=%s",
-								  req->key_id, ConnSigV4Scope(&key), signature));
-	ConnHttpRequest("POST", &req->endpoint, req->endpoint_from, req->endpoint.url, headers, body, "the AWS STS endpoint", resp);
-}
-
-/* Alibaba Cloud STS: POST form, RPC signature among the parameters. */
-static void
-request_aliyun(const StsRequest *req, ConnHttpResponse *resp)
-{
-	char		timestamp[21];
-	uint8		nonce_bytes[16];
-	char		nonce[33];
-	ConnParam	params[] = {
-		{"Action", "AssumeRole"},
-		{"Version", "2015-04-01"},
-		{"Format", "JSON"},
-		{"AccessKeyId", req->key_id},
-		{"SignatureMethod", "HMAC-SHA1"},
-		{"SignatureVersion", "1.0"},
-		{"SignatureNonce", nonce},
-		{"Timestamp", timestamp},
-		{"RoleArn", req->role_arn},
-		{"RoleSessionName", req->session_name},
-		{"ExternalId", req->external_id},
-		{"DurationSeconds", req->duration},
-	};
-	char	   *query;
-	StringInfoData body;
-
-	utc_format(time(NULL), "%Y-%m-%dT%H:%M:%SZ", timestamp, sizeof(timestamp));
-	if (!pg_strong_random(nonce_bytes, sizeof(nonce_bytes)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not generate a random nonce")));
-	for (int i = 0; i < (int) sizeof(nonce_bytes); i++)
-		sprintf(nonce + 2 * i, "%02x", nonce_bytes[i]);
-	query = ConnCanonicalQuery(params, lengthof(params));
-	initStringInfo(&body);
-	appendStringInfo(&body, "%s&Signature=", query);
-	ConnUriEncode(&body, ConnAliyunRpcSignature(req->secret, "POST", query), false);
-	ConnHttpRequest("POST", &req->endpoint, req->endpoint_from, req->endpoint.url,
-					list_make1(pstrdup("Content-Type: application/x-www-form-urlencoded")),
-					body.data, "the Alibaba Cloud STS endpoint", resp);
-}
-
-/* Tencent Cloud STS: POST JSON, TC3-HMAC-SHA256. */
-static void
-request_tencent(const StsRequest *req, ConnHttpResponse *resp)
-{
-	const char *ctype = "application/json; charset=utf-8";
-	time_t		now = time(NULL);
-	char		date[11];
-	char		timestamp[24];
-	char		payload_hash[CONN_SHA256_HEX_SIZE];
-	StringInfoData body;
-	char	   *signature;
-	List	   *headers;
-
-	utc_format(now, "%Y-%m-%d", date, sizeof(date));
-	snprintf(timestamp, sizeof(timestamp), "%ld", (long) now);
-	initStringInfo(&body);
-	appendStringInfoString(&body, "{\"RoleArn\":");
-	escape_json(&body, req->role_arn);
-	appendStringInfoString(&body, ",\"RoleSessionName\":");
-	escape_json(&body, req->session_name);
-	appendStringInfo(&body, ",\"DurationSeconds\":%s,\"ExternalId\":", req->duration);
-	escape_json(&body, req->external_id);
-	appendStringInfoChar(&body, '}');
-
-	ConnSha256Hex(body.data, body.len, payload_hash);
-	signature = ConnTc3Signature(req->secret, "sts", date, timestamp,
-								 psprintf("POST\n%s\n\ncontent-type:%s\nhost:%s\n\ncontent-type;host\n%s",
-										  req->endpoint.path, ctype, req->endpoint.authority,
-										  payload_hash));
-	headers = list_make5(psprintf("Content-Type: %s", ctype),
-						 pstrdup("X-TC-Action: AssumeRole"),
-						 pstrdup("X-TC-Version: 2018-08-13"),
-						 psprintf("X-TC-Timestamp: %s", timestamp),
-						 psprintf("X-TC-Region: %s", req->region));
-	headers = lappend(headers,
-					  psprintf("Authorization: TC3-HMAC-SHA256 Credential=%s/%s/sts/tc3_request, "
-							   "SignedHeaders=content-type;host, Signature=%s",
-							   req->key_id, date, signature));
-	ConnHttpRequest("POST", &req->endpoint, req->endpoint_from, req->endpoint.url, headers, body.data, "the Tencent Cloud STS endpoint", resp);
+	memset(&answer, 0, sizeof(answer));
+	provider->sts_parse(resp, &answer);
+	if (answer.malformed)
+		malformed(provider, req, answer.malformed);
+	if (answer.failed)
+		provider_error(provider, req, resp->status, answer.code, answer.message);
+	creds->key_id = answer.key_id;
+	creds->secret = answer.secret;
+	creds->token = answer.token;
+	if (!ConnParseIsoTime(answer.expiration, &creds->expiration))
+		malformed(provider, req, "Expiration is not an ISO 8601 UTC time.");
 }
 
 /* ---------------------------------------------------------------------
@@ -789,8 +385,9 @@ ConnStsCredentials(const ConnRow *row)
 {
 	ConnProps	props;
 	ConnProps	srcprops;
-	StsRequest	req;
+	ConnStsRequest req;
 	StsCredentials creds;
+	const ConnProvider *provider;
 	ConnHttpResponse resp;
 	StsCacheEntry *entry;
 	const ConnRow *src;
@@ -807,9 +404,9 @@ ConnStsCredentials(const ConnRow *row)
 	ConnRowProps(row, &props, false);
 	memset(&req, 0, sizeof(req));
 	req.connname = pstrdup(row->name);
-	req.cloud = ConnPropsCloud(&props);
+	provider = ConnProviderOf(ConnPropsCloud(&props));
 	req.role_arn = ConnPropValue(&props, "ROLE_ARN");
-	src = source_row(row, &props, req.cloud);
+	src = source_row(row, &props, provider->cloud);
 
 	src_tid = src->tid;
 	sts_cache_init();
@@ -843,10 +440,10 @@ ConnStsCredentials(const ConnRow *row)
 	req.endpoint_from = ConnPropValue(&props, "STS_ENDPOINT") ? "STS_ENDPOINT" :
 		"The default STS endpoint";
 	ConnHttpEndpoint(ConnPropValue(&props, "STS_ENDPOINT") ? ConnPropValue(&props, "STS_ENDPOINT")
-					 : default_endpoint(req.cloud, req.region, req.role_arn),
+					 : provider->sts_endpoint(req.region, req.role_arn),
 					 "STS_ENDPOINT", &req.endpoint);
 	if (req.region == NULL)
-		req.region = req.cloud == CONN_CLOUD_TENCENT ? "ap-guangzhou" : "us-east-1";
+		req.region = provider->sts_default_region;
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "connection AssumeRole",
 								ALLOCSET_DEFAULT_SIZES);
@@ -855,21 +452,8 @@ ConnStsCredentials(const ConnRow *row)
 	req.key_id = srcprops.values[ConnKeyProp(srcprops.type, CONN_IDENTIFIER)];
 	req.secret = srcprops.values[ConnKeyProp(srcprops.type, CONN_SECRET)];
 
-	switch (req.cloud)
-	{
-		case CONN_CLOUD_ALIYUN:
-			request_aliyun(&req, &resp);
-			parse_aliyun(&req, &resp, &creds);
-			break;
-		case CONN_CLOUD_TENCENT:
-			request_tencent(&req, &resp);
-			parse_tencent(&req, &resp, &creds);
-			break;
-		default:
-			request_aws(&req, &resp);
-			parse_aws(&req, &resp, &creds);
-			break;
-	}
+	provider->sts_call(&req, &resp);
+	read_answer(provider, &req, &resp, &creds);
 	if (creds.expiration <= now)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),

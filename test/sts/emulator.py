@@ -6,13 +6,27 @@ Serves, on 127.0.0.1 and an ephemeral port (written to --port-file):
   POST /   AssumeRole of AWS STS (query API, Signature V4, XML answer),
            Alibaba Cloud STS (RPC, HMAC-SHA1, JSON) and Tencent Cloud STS
            (TC3-HMAC-SHA256, JSON), told apart by their parameters.
-  GET|HEAD|PUT|DELETE /<bucket>/<key>?...
-           an object store that accepts S3 (Signature V4 query) and OSS
-           (signature version 1) presigned URLs.
+  GET|HEAD|PUT|POST|DELETE /<bucket>[/<key>] with an Authorization header
+           the object APIs of S3 (Signature V4, payload hash checked), OSS
+           (signature version 1) and COS (q-sign-algorithm=sha1), path-style:
+           put, get (with Range), head, delete, list (marker), multipart
+           upload (initiate, part, complete, abort); the buckets are those
+           given with --bucket, others are NoSuchBucket.  Temporary keys
+           must come with their token and expire.  Objects are files under
+           --data-dir.
+  GET|HEAD|PUT|DELETE /<bucket>/<key>?...  without one
+           presigned URLs of S3 (Signature V4 query) and OSS (signature
+           version 1), answered with a line naming the object.
   POST /_control   JSON settings: {"roles": {ARN: EXTERNAL_ID}, "mode": ...,
-           "expires_in": seconds, "slow": seconds}
-  GET  /_stats     JSON counts of AssumeRole calls per provider, and the
-           last request's session name and duration.
+           "expires_in": seconds, "slow": seconds, "faults": {...}}
+           faults of the object APIs: "fail_next": N requests answered
+           "fail_status" (503) with "fail_code" (SlowDown); "cut_get_after":
+           bytes after which the next GET's connection is closed;
+           "part_delay": seconds each part upload waits; "get_delay":
+           seconds each GET waits between pieces of a megabyte.
+  GET  /_stats     JSON counts of AssumeRole calls per provider, the last
+           request's session name and duration, object requests by kind
+           and multipart uploads begun, completed, aborted and open.
 
 Every signature is recomputed here from the request as received, with
 Python's own hmac and hashlib, and the keys given by --key ID=SECRET (the
@@ -36,8 +50,10 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -55,6 +71,14 @@ STATE = {
     "calls": {"aws": 0, "aliyun": 0, "tencent": 0},
     "last": {},
     "objects_served": 0,
+    "buckets": set(),
+    "data_dir": None,
+    "objects": {},         # (bucket, key) -> {"file", "etag", "size", "ctype", "mtime"}
+    "uploads": {},         # upload id -> {"bucket", "key", "parts": {n: (file, etag)}, "ctype"}
+    "faults": {},
+    "requests": {},        # object API requests by provider and kind
+    "multipart": {"begun": 0, "completed": 0, "aborted": 0},
+    "expiry": {},          # issued key id -> expiry time
 }
 LOCK = threading.Lock()
 SKEW = 300
@@ -105,6 +129,7 @@ def issue(provider, session, duration):
         expires = time.time() + (-3600 if mode == "expired" else STATE["expires_in"])
         STATE["keys"][key_id] = secret
         STATE["tokens"][key_id] = token
+        STATE["expiry"][key_id] = expires
         STATE["last"] = {"provider": provider, "session": session, "duration": duration,
                          "key_id": key_id}
     return key_id, secret, token, iso(expires)
@@ -315,6 +340,284 @@ def verify_cos(url, secret_id, secret_key):
     return hmac.compare_digest(want, q["q-signature"])
 
 
+
+# ---------------------------------------------------------- object APIs
+SUB_RESOURCES_OSS = {"acl", "append", "delete", "partNumber", "position", "security-token",
+                     "uploadId", "uploads", "versionId"}
+
+
+def raw_query_pairs(query):
+    """The query's name/value pairs, decoded, in order; a bare name has ''."""
+    pairs = []
+    for part in query.split("&") if query else []:
+        name, _, value = part.partition("=")
+        pairs.append((urllib.parse.unquote(name), urllib.parse.unquote(value)))
+    return pairs
+
+
+def object_error(status, code, message, resource=""):
+    return status, "application/xml", (
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code><Message>%s</Message>"
+        "<Resource>%s</Resource><RequestId>r-1</RequestId></Error>"
+        % (code, xml_escape(message), xml_escape(resource)))
+
+
+def xml_escape(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def check_token(key_id, token):
+    with LOCK:
+        want = STATE["tokens"].get(key_id)
+        expiry = STATE["expiry"].get(key_id)
+    if want is None:
+        return
+    if token != want:
+        raise Reject(403, "InvalidToken", "The provided token is malformed or otherwise invalid.")
+    if expiry is not None and time.time() > expiry:
+        raise Reject(400, "ExpiredToken", "The provided token has expired.")
+
+
+def verify_aws(h, method, raw_path, query, body):
+    auth = h.get("Authorization", "")
+    parts = dict(p.strip().split("=", 1) for p in auth[len("AWS4-HMAC-SHA256 "):].split(","))
+    key_id, date, region, service, term = parts["Credential"].split("/")
+    amz_date = h.get("X-Amz-Date", "")
+    if service != "s3" or term != "aws4_request" or date != amz_date[:8]:
+        raise Reject(403, "SignatureDoesNotMatch", "bad credential scope")
+    check_time(datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ")
+               .replace(tzinfo=datetime.timezone.utc).timestamp())
+    payload = h.get("X-Amz-Content-SHA256", "")
+    if payload != "UNSIGNED-PAYLOAD" and payload != sha256_hex(body):
+        raise Reject(400, "XAmzContentSHA256Mismatch", "The provided x-amz-content-sha256 header does not match what was computed.")
+    signed = parts["SignedHeaders"].split(";")
+    if "host" not in signed or "x-amz-content-sha256" not in signed:
+        raise Reject(403, "SignatureDoesNotMatch", "host and x-amz-content-sha256 must be signed")
+    canon_headers = "".join("%s:%s\n" % (x, " ".join(h.get(x, "").split())) for x in signed)
+    canon_query = "&".join("%s=%s" % (enc(k), enc(v)) for k, v in sorted(raw_query_pairs(query)))
+    canonical = "\n".join([method, raw_path, canon_query, canon_headers, ";".join(signed), payload])
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, "/".join([date, region, service, term]),
+                         sha256_hex(canonical.encode())])
+    k = hmac256(("AWS4" + source_secret(key_id)).encode(), date)
+    for part in (region, service, term):
+        k = hmac256(k, part)
+    if not hmac.compare_digest(hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest(), parts["Signature"]):
+        raise Reject(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+    check_token(key_id, h.get("X-Amz-Security-Token"))
+
+
+def verify_oss(h, method, bucket, key, query):
+    key_id, _, sig = h.get("Authorization", "")[len("OSS "):].partition(":")
+    date = h.get("Date", "")
+    try:
+        ts = datetime.datetime.strptime(date, "%a, %d %b %Y %H:%M:%S GMT").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+    except ValueError:
+        raise Reject(403, "AccessDenied", "bad Date")
+    check_time(ts)
+    oss_headers = "".join("%s:%s\n" % (n, h[n].strip()) for n in sorted(
+        x.lower() for x in h.keys() if x.lower().startswith("x-oss-")))
+    subs = sorted((k, v) for k, v in raw_query_pairs(query) if k in SUB_RESOURCES_OSS)
+    resource = "/%s/%s" % (bucket, key or "")
+    if subs:
+        resource += "?" + "&".join(k if v == "" else "%s=%s" % (k, v) for k, v in subs)
+    to_sign = "%s\n%s\n%s\n%s\n%s%s" % (method, h.get("Content-MD5", ""), h.get("Content-Type", ""),
+                                        date, oss_headers, resource)
+    want = base64.b64encode(hmac.new(source_secret(key_id).encode(), to_sign.encode(),
+                                     hashlib.sha1).digest()).decode()
+    if not hmac.compare_digest(want, sig):
+        raise Reject(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+    check_token(key_id, h.get("x-oss-security-token"))
+
+
+def verify_cos_header(h, method, path, query):
+    q = dict(urllib.parse.parse_qsl(h.get("Authorization", ""), keep_blank_values=True))
+    key_id = q.get("q-ak", "")
+    start, end = (int(x) for x in q["q-key-time"].split(";"))
+    if not start - SKEW <= time.time() <= end:
+        raise Reject(403, "RequestTimeTooSkewed", "the signature is not valid now")
+    sign_key = hmac.new(source_secret(key_id).encode(), q["q-key-time"].encode(), hashlib.sha1).hexdigest()
+    params = {k.lower(): v for k, v in raw_query_pairs(query)}
+    param_names = [n for n in q["q-url-param-list"].split(";") if n]
+    header_names = [n for n in q["q-header-list"].split(";") if n]
+    if sorted(param_names) != sorted(enc(k) for k in params) or "host" not in header_names:
+        raise Reject(403, "SignatureDoesNotMatch", "every parameter and the host must be signed")
+    http_params = "&".join("%s=%s" % (n, enc(params[urllib.parse.unquote(n)])) for n in sorted(param_names))
+    http_headers = "&".join("%s=%s" % (n, enc(h.get(urllib.parse.unquote(n), "").strip()))
+                            for n in sorted(header_names))
+    http = "%s\n%s\n%s\n%s\n" % (method.lower(), urllib.parse.unquote(path), http_params, http_headers)
+    to_sign = "sha1\n%s\n%s\n" % (q["q-sign-time"], hashlib.sha1(http.encode()).hexdigest())
+    want = hmac.new(sign_key.encode(), to_sign.encode(), hashlib.sha1).hexdigest()
+    if not hmac.compare_digest(want, q.get("q-signature", "")):
+        raise Reject(403, "SignatureDoesNotMatch", "The calculated signature does not match the signature you provided.")
+    check_token(key_id, h.get("x-cos-security-token"))
+
+
+def new_file():
+    with LOCK:
+        STATE["seq"] = STATE.get("seq", 0) + 1
+        return os.path.join(STATE["data_dir"], "f%d" % STATE["seq"])
+
+
+def fault(kind):
+    """The fault to play for a request of this kind, if any."""
+    with LOCK:
+        f = STATE["faults"]
+        if f.get("fail_next", 0) > 0:
+            f["fail_next"] -= 1
+            return ("fail", f.get("fail_status", 503), f.get("fail_code", "SlowDown"))
+    return None
+
+
+class ObjectAnswer(Exception):
+    """A streamed answer: the handler sends the file itself."""
+    def __init__(self, status, headers, path, start, length):
+        super().__init__("object")
+        self.status, self.headers, self.path, self.start, self.length = status, headers, path, start, length
+
+
+def object_api(handler, body):
+    h = handler.headers
+    method = handler.command
+    raw_path, _, query = handler.path.partition("?")
+    path = urllib.parse.unquote(raw_path)
+    bucket, _, key = path.lstrip("/").partition("/")
+    auth = h.get("Authorization", "")
+    provider = "aws" if auth.startswith("AWS4-HMAC-SHA256") else "aliyun" if auth.startswith("OSS ") else "tencent"
+    params = dict(raw_query_pairs(query))
+    kind = ("multipart-begin" if "uploads" in params else "multipart-part" if "partNumber" in params
+            else "multipart-complete" if method == "POST" else "multipart-abort"
+            if method == "DELETE" and "uploadId" in params else "list" if not key else method.lower())
+    with LOCK:
+        STATE["requests"].setdefault(provider, {}).setdefault(kind, 0)
+        STATE["requests"][provider][kind] += 1
+    if provider == "aws":
+        verify_aws(h, method, raw_path, query, body)
+    elif provider == "aliyun":
+        verify_oss(h, method, bucket, key, query)
+    else:
+        verify_cos_header(h, method, raw_path, query)
+    f = fault(kind)
+    if f:
+        raise Reject(f[1], f[2], "Please reduce your request rate.")
+    if bucket not in STATE["buckets"]:
+        raise Reject(404, "NoSuchBucket", "The specified bucket does not exist")
+
+    if kind == "list":
+        prefix, marker = params.get("prefix", ""), params.get("marker", "")
+        max_keys = int(params.get("max-keys", "1000"))
+        with LOCK:
+            keys = sorted(k for b, k in STATE["objects"] if b == bucket and k.startswith(prefix) and k > marker)
+            items = [(k, dict(STATE["objects"][(bucket, k)])) for k in keys[:max_keys]]
+        out = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>%s</Name><Prefix>%s</Prefix>"
+               "<Marker>%s</Marker><MaxKeys>%d</MaxKeys><IsTruncated>%s</IsTruncated>"
+               % (bucket, xml_escape(prefix), xml_escape(marker), max_keys,
+                  "true" if len(keys) > max_keys else "false")]
+        for k, o in items:
+            out.append("<Contents><Key>%s</Key><LastModified>%s</LastModified><ETag>&quot;%s&quot;</ETag>"
+                       "<Size>%d</Size><StorageClass>STANDARD</StorageClass></Contents>"
+                       % (xml_escape(k), iso(o["mtime"]).replace("Z", ".000Z"), o["etag"], o["size"]))
+        out.append("</ListBucketResult>")
+        return 200, "application/xml", "".join(out)
+
+    if kind == "multipart-begin":
+        upload_id = secrets.token_hex(16)
+        with LOCK:
+            STATE["uploads"][upload_id] = {"bucket": bucket, "key": key, "parts": {},
+                                           "ctype": h.get("Content-Type", "")}
+            STATE["multipart"]["begun"] += 1
+        return 200, "application/xml", (
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><InitiateMultipartUploadResult><Bucket>%s</Bucket>"
+            "<Key>%s</Key><UploadId>%s</UploadId></InitiateMultipartUploadResult>"
+            % (bucket, xml_escape(key), upload_id))
+
+    if "uploadId" in params:
+        with LOCK:
+            upload = STATE["uploads"].get(params["uploadId"])
+        if upload is None or upload["bucket"] != bucket or upload["key"] != key:
+            raise Reject(404, "NoSuchUpload", "The specified upload does not exist.")
+        if kind == "multipart-part":
+            delay = STATE["faults"].get("part_delay", 0)
+            if delay:
+                time.sleep(delay)
+            fname = new_file()
+            with open(fname, "wb") as out:
+                out.write(body)
+            etag = hashlib.md5(body).hexdigest()
+            with LOCK:
+                upload["parts"][int(params["partNumber"])] = (fname, etag, len(body))
+            return 200, "text/plain", "", {"ETag": '"%s"' % etag}
+        if kind == "multipart-abort":
+            with LOCK:
+                STATE["uploads"].pop(params["uploadId"], None)
+                STATE["multipart"]["aborted"] += 1
+            return 204, "text/plain", ""
+        # complete: every part named, in order, with its ETag
+        listed = [(int(n), e.strip('"')) for n, e in re.findall(
+            r"<Part><PartNumber>(\d+)</PartNumber><ETag>([^<]*)</ETag></Part>", body.decode())]
+        if not listed or [n for n, _ in listed] != list(range(1, len(listed) + 1)):
+            raise Reject(400, "InvalidPartOrder", "The list of parts was not in ascending order.")
+        for n, e in listed:
+            part = upload["parts"].get(n)
+            if part is None or part[1] != e.replace("&quot;", ""):
+                raise Reject(400, "InvalidPart", "One or more of the specified parts could not be found.")
+            if n < len(listed) and part[2] < 5 * 1024 * 1024 and provider == "aws":
+                raise Reject(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size.")
+        fname = new_file()
+        md5s = b""
+        size = 0
+        with open(fname, "wb") as out:
+            for n, _ in listed:
+                with open(upload["parts"][n][0], "rb") as part:
+                    data = part.read()
+                out.write(data)
+                md5s += hashlib.md5(data).digest()
+                size += len(data)
+        etag = "%s-%d" % (hashlib.md5(md5s).hexdigest(), len(listed))
+        with LOCK:
+            STATE["objects"][(bucket, key)] = {"file": fname, "etag": etag, "size": size,
+                                               "ctype": upload["ctype"], "mtime": time.time()}
+            STATE["uploads"].pop(params["uploadId"], None)
+            STATE["multipart"]["completed"] += 1
+        return 200, "application/xml", (
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CompleteMultipartUploadResult><Bucket>%s</Bucket>"
+            "<Key>%s</Key><ETag>&quot;%s&quot;</ETag></CompleteMultipartUploadResult>"
+            % (bucket, xml_escape(key), etag))
+
+    if method == "PUT":
+        fname = new_file()
+        with open(fname, "wb") as out:
+            out.write(body)
+        etag = hashlib.md5(body).hexdigest()
+        with LOCK:
+            STATE["objects"][(bucket, key)] = {"file": fname, "etag": etag, "size": len(body),
+                                               "ctype": h.get("Content-Type", ""), "mtime": time.time()}
+        return 200, "text/plain", "", {"ETag": '"%s"' % etag}
+    if method == "DELETE":
+        with LOCK:
+            STATE["objects"].pop((bucket, key), None)
+        return 204, "text/plain", ""
+    with LOCK:
+        o = STATE["objects"].get((bucket, key))
+    if o is None:
+        raise Reject(404, "NoSuchKey", "The specified key does not exist.")
+    headers = {"ETag": '"%s"' % o["etag"], "Content-Type": o["ctype"] or "application/octet-stream",
+               "Last-Modified": datetime.datetime.fromtimestamp(o["mtime"], datetime.timezone.utc)
+               .strftime("%a, %d %b %Y %H:%M:%S GMT"), "Accept-Ranges": "bytes"}
+    start, length, status = 0, o["size"], 200
+    rng = h.get("Range")
+    if rng:
+        m = re.match(r"bytes=(\d+)-$", rng)
+        if not m or int(m.group(1)) >= o["size"]:
+            raise Reject(416, "InvalidRange", "The requested range is not satisfiable")
+        if h.get("If-Match") and h["If-Match"].strip('"') != o["etag"]:
+            raise Reject(412, "PreconditionFailed", "At least one of the preconditions did not hold")
+        start = int(m.group(1))
+        length = o["size"] - start
+        status = 206
+        headers["Content-Range"] = "bytes %d-%d/%d" % (start, o["size"] - 1, o["size"])
+    raise ObjectAnswer(status, headers, o["file"], start, length)
+
 # --------------------------------------------------------------- server
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -322,10 +625,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         sys.stderr.write("emulator: %s %s\n" % (self.command, self.path.split("?")[0]))
 
-    def reply(self, status, ctype, text):
+    def reply(self, status, ctype, text, headers=None):
         data = text.encode()
         self.send_response(status)
         self.send_header("Content-Type", ctype)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command != "HEAD":
@@ -338,26 +643,63 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_stats":
             with LOCK:
                 return self.reply(200, "application/json", json.dumps(
-                    {"calls": STATE["calls"], "last": STATE["last"], "objects_served": STATE["objects_served"]}))
-        self.object()
+                    {"calls": STATE["calls"], "last": STATE["last"], "objects_served": STATE["objects_served"],
+                     "requests": STATE["requests"], "multipart": STATE["multipart"],
+                     "open_uploads": len(STATE["uploads"])}))
+        self.object(b"")
 
     do_HEAD = do_GET
 
     def do_PUT(self):
-        self.body()
-        self.object()
+        self.object(self.body())
 
     def do_DELETE(self):
-        self.object()
+        self.object(b"")
 
-    def object(self):
+    def object(self, body):
+        if "Authorization" not in self.headers:
+            try:
+                return self.reply(*check_presigned(self))
+            except Reject as r:
+                return self.reply(*aws_error(r.status, r.code, r.message))
         try:
-            self.reply(*check_presigned(self))
+            self.reply(*object_api(self, body))
         except Reject as r:
-            self.reply(*aws_error(r.status, r.code, r.message))
+            self.reply(*object_error(r.status, r.code, r.message, self.path.split("?")[0]))
+        except ObjectAnswer as a:
+            self.send_file(a)
+
+    def send_file(self, a):
+        self.send_response(a.status)
+        for name, value in a.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(a.length))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        cut = STATE["faults"].pop("cut_get_after", None)
+        delay = STATE["faults"].get("get_delay", 0)
+        sent = 0
+        with open(a.path, "rb") as f:
+            f.seek(a.start)
+            while sent < a.length:
+                chunk = f.read(min(1024 * 1024, a.length - sent))
+                if cut is not None and sent + len(chunk) > cut:
+                    self.wfile.write(chunk[: cut - sent])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                self.wfile.write(chunk)
+                sent += len(chunk)
+                if delay:
+                    time.sleep(delay)
 
     def do_POST(self):
         body = self.body()
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("OSS ") or auth.startswith("q-sign-algorithm") or "/s3/aws4_request" in auth:
+            return self.object(body)
         if self.path == "/_control":
             settings = json.loads(body)
             with LOCK:
@@ -414,7 +756,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--key", action="append", default=[], help="ID=SECRET of a source connection")
+    ap.add_argument("--bucket", action="append", default=[], help="a bucket of the object store")
+    ap.add_argument("--data-dir", help="where objects are kept (default: a temporary directory)")
     args = ap.parse_args()
+    STATE["buckets"] = set(args.bucket)
+    STATE["data_dir"] = args.data_dir or tempfile.mkdtemp(prefix="emulator-objects-")
     for kv in args.key:
         k, v = kv.split("=", 1)
         STATE["keys"][k] = v
