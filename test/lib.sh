@@ -1,7 +1,8 @@
 # test/lib.sh - set-up shared by test/run.sh and test/demo.sh
 #
 # On a fresh Debian 12 machine: installs the apt packages the build and the
-# tests need (when run as root), makes sure the "postgres" user exists,
+# tests need (when run as root) and the S3 server of the tests (from the npm
+# registry), makes sure the "postgres" user exists,
 # builds the extension and installs it.  As root it installs into the
 # system's PostgreSQL; as an ordinary user who cannot write there, into a
 # private copy of the PostgreSQL installation under the build directory
@@ -15,7 +16,11 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
-APT_PACKAGES="make gcc libc6-dev clang libclang-rt-14-dev perl libipc-run-perl postgresql-$PG_MAJOR postgresql-contrib postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev libssl-dev python3 locales"
+APT_PACKAGES="make gcc libc6-dev clang libclang-rt-14-dev perl libipc-run-perl postgresql-$PG_MAJOR postgresql-contrib postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev libssl-dev zlib1g-dev python3 locales nodejs"
+
+# The S3 server of the tests: s3rver, which checks Signature V4, from the
+# npm registry (test/s3/s3rver.js starts it); 4.0.4 runs on Node.js 20.
+S3RVER_PACKAGE="@20minutes/s3rver@4.0.4"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -42,6 +47,28 @@ conn_ensure_locale() {
     locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$' && return 0
     log "generating the de_DE.UTF-8 locale"
     localedef -i de_DE -c -f UTF-8 de_DE.UTF-8 >/dev/null 2>&1 || true
+}
+
+# Install s3rver (once) where the cluster's user can read it; exports
+# S3RVER_NODE_PATH, the node_modules that test/t/011_objects.pl gives Node.
+conn_install_s3rver() {
+    local dir
+    if [ "$(id -u)" = 0 ]; then
+        dir=/var/tmp/connection-s3rver
+    else
+        dir=$ROOT/tmp_s3rver
+    fi
+    if [ ! -f "$dir/node_modules/@20minutes/s3rver/package.json" ]; then
+        if ! command -v npm >/dev/null 2>&1; then
+            [ "$(id -u)" = 0 ] || { echo "npm is missing (run as root, or: sudo apt-get install npm)" >&2; exit 1; }
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+        fi
+        log "installing $S3RVER_PACKAGE from the npm registry into $dir"
+        mkdir -p "$dir"
+        npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "$S3RVER_PACKAGE" >/dev/null
+        chmod -R a+rX "$dir"
+    fi
+    export S3RVER_NODE_PATH="$dir/node_modules"
 }
 
 conn_ensure_postgres_user() {
@@ -98,7 +125,8 @@ conn_workdir() {
 # Run a command as the user that owns throwaway clusters.
 conn_as_runner() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- env PATH="$PATH" PG_CONFIG="$PG_CONFIG" HOME=/tmp "$@"
+        runuser -u postgres -- env PATH="$PATH" PG_CONFIG="$PG_CONFIG" HOME=/tmp \
+            S3RVER_NODE_PATH="${S3RVER_NODE_PATH:-}" "$@"
     else
         "$@"
     fi
@@ -115,6 +143,7 @@ conn_cleanup_cluster() {
 conn_setup() {
     conn_install_packages
     conn_ensure_locale
+    conn_install_s3rver
     conn_ensure_postgres_user
     conn_build_install
     conn_workdir
