@@ -115,6 +115,18 @@ ConnAwsStorageEndpoint(const char *region)
 	return psprintf("https://s3.%s.amazonaws.com%s", region, china(region) ? ".cn" : "");
 }
 
+/* The SigV4 key of an S3 request at its time; amz_date is filled. */
+static void
+s3_key(const ConnObjectRequest *req, const ConnKeys *keys, char *amz_date, ConnSigV4 *key)
+{
+	ConnAmzDate(req->now, amz_date);
+	key->access_key = keys->key_id;
+	key->secret_key = keys->secret;
+	key->region = req->region;
+	key->service = "s3";
+	key->amz_date = amz_date;
+}
+
 /*
  * An S3 request's headers: X-Amz-Date, X-Amz-Content-SHA256, the token
  * of temporary credentials, and the Authorization that signs them with
@@ -130,12 +142,7 @@ ConnAwsSign(const ConnObjectRequest *req, const ConnKeys *keys)
 	StringInfoData uri;
 	List	   *headers = NIL;
 
-	ConnAmzDate(req->now, amz_date);
-	key.access_key = keys->key_id;
-	key.secret_key = keys->secret;
-	key.region = req->region;
-	key.service = "s3";
-	key.amz_date = amz_date;
+	s3_key(req, keys, amz_date, &key);
 	/* sorted by name */
 	if (req->content_type)
 		signed_headers[n++] = (ConnParam) {"content-type", req->content_type};
@@ -166,12 +173,7 @@ ConnAwsPresign(const ConnObjectRequest *req, const ConnKeys *keys, int expires)
 	char		amz_date[CONN_AMZ_DATE_SIZE];
 	ConnSigV4	key;
 
-	ConnAmzDate(req->now, amz_date);
-	key.access_key = keys->key_id;
-	key.secret_key = keys->secret;
-	key.region = req->region;
-	key.service = "s3";
-	key.amz_date = amz_date;
+	s3_key(req, keys, amz_date, &key);
 	return ConnS3PresignUrl(&key, keys->token, req->method, req->scheme, req->host,
 							req->path, expires);
 }

@@ -791,6 +791,8 @@ ConnHttpBegin(const char *method, const ConnEndpoint *ep, const char *property,
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
 					 (long) (total_timeout_ms > 0 ? Min(total_timeout_ms, conn_io_timeout) : conn_io_timeout));
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	/* an object key "a/../b" is a key, not a path to tidy (it is signed so) */
+	curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, s->errbuf);

@@ -66,6 +66,18 @@ materialize(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 	return store;
 }
 
+/* A call on bucket/key (key NULL: the bucket) for action, in messages. */
+static void
+object_call(ConnObjectCall *call, const char *method, const char *bucket,
+			const char *key, const char *action)
+{
+	memset(call, 0, sizeof(*call));
+	call->method = method;
+	call->bucket = bucket;
+	call->key = key;
+	call->action = action;
+}
+
 /* A timestamp Datum of text in the given form, or NULL. */
 static bool
 time_of(const char *s, bool iso, Datum *d)
@@ -122,10 +134,7 @@ connection_list_objects(PG_FUNCTION_ARGS)
 		char	   *last = NULL;
 		char		max_keys[24];
 
-		memset(&call, 0, sizeof(call));
-		call.method = "GET";
-		call.bucket = bucket;
-		call.action = "list objects in";
+		object_call(&call, "GET", bucket, NULL, "list objects in");
 		snprintf(max_keys, sizeof(max_keys), INT64_FORMAT,
 				 limit < 0 ? LIST_PAGE : Min(LIST_PAGE, limit - count));
 		call.params[call.nparams++] = (ConnParam) {"prefix", prefix};
@@ -199,11 +208,7 @@ connection_get_object(PG_FUNCTION_ARGS)
 
 	ConnObjectPath(path, true, &bucket, &key);
 	st = ConnStorageOpen(name, "connection.get_object()");
-	memset(&call, 0, sizeof(call));
-	call.method = "GET";
-	call.bucket = bucket;
-	call.key = key;
-	call.action = "read";
+	object_call(&call, "GET", bucket, key, "read");
 	s = ConnObjectSend(st, &call);
 	h = ConnHttpResponseHeaders(s);
 	if (h->status != 200)
@@ -266,11 +271,7 @@ connection_put_object(PG_FUNCTION_ARGS)
 	data = PG_GETARG_BYTEA_PP(2);
 	ConnObjectPath(path, true, &bucket, &key);
 	st = ConnStorageOpen(name, "connection.put_object()");
-	memset(&call, 0, sizeof(call));
-	call.method = "PUT";
-	call.bucket = bucket;
-	call.key = key;
-	call.action = "write";
+	object_call(&call, "PUT", bucket, key, "write");
 	call.content_type = PG_ARGISNULL(3) ? "application/octet-stream"
 		: text_to_cstring(PG_GETARG_TEXT_PP(3));
 	call.body = VARDATA_ANY(data);
@@ -304,11 +305,7 @@ connection_delete_object(PG_FUNCTION_ARGS)
 
 	ConnObjectPath(path, true, &bucket, &key);
 	st = ConnStorageOpen(name, "connection.delete_object()");
-	memset(&call, 0, sizeof(call));
-	call.method = "DELETE";
-	call.bucket = bucket;
-	call.key = key;
-	call.action = "delete";
+	object_call(&call, "DELETE", bucket, key, "delete");
 	s = ConnObjectSend(st, &call);
 	status = ConnHttpResponseHeaders(s)->status;
 	if (status != 204 && status != 200)
@@ -341,11 +338,7 @@ connection_head_object(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	ConnObjectPath(path, true, &bucket, &key);
 	st = ConnStorageOpen(name, "connection.head_object()");
-	memset(&call, 0, sizeof(call));
-	call.method = "HEAD";
-	call.bucket = bucket;
-	call.key = key;
-	call.action = "describe";
+	object_call(&call, "HEAD", bucket, key, "describe");
 	s = ConnObjectSend(st, &call);
 	h = ConnHttpResponseHeaders(s);
 	if (h->status != 200)

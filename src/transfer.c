@@ -406,6 +406,25 @@ typedef struct Upload
 	MemoryContext cxt;			/* where it lives, and what it keeps */
 } Upload;
 
+/*
+ * Make buf hold exactly size bytes of a part (a StringInfo would round up
+ * to a power of two: two parts of 8 MB would take 32 MB).  The current
+ * context must be the upload's.
+ */
+static void
+part_buffer(StringInfo buf, size_t size)
+{
+	if (buf->data != NULL && (size_t) buf->maxlen >= size)
+		return;
+	if (buf->data)
+		pfree(buf->data);
+	buf->data = palloc(size + 1);
+	buf->maxlen = size + 1;
+	buf->len = 0;
+	buf->cursor = 0;
+	buf->data[0] = '\0';
+}
+
 /* Bytes made between two nudges of the part in flight. */
 #define PROGRESS_BYTES (64 * 1024)
 
@@ -426,9 +445,8 @@ upload_begin(ConnStorage *st, const char *bucket, const char *key, const char *c
 	u->part_size = (size_t) conn_part_size * 1024;
 	u->gzip = ends_with(key, ".gz");
 	u->content_type = u->gzip ? "application/gzip" : content_type;
-	initStringInfo(&u->part);
-	enlargeStringInfo(&u->part, u->part_size + 1);
-	initStringInfo(&u->spare);
+	part_buffer(&u->part, u->part_size);
+	part_buffer(&u->spare, 0);
 	if (u->gzip)
 	{
 		u->z.zalloc = z_alloc;
@@ -574,7 +592,9 @@ upload_part(Upload *u)
 	/* every PARTS_PER_STEP parts, parts twice as large: 10000 parts go far */
 	if (u->started % PARTS_PER_STEP == 0 && u->part_size * 2 <= MAX_PART_SIZE)
 		u->part_size *= 2;
-	enlargeStringInfo(&u->part, u->part_size + 1);
+	old = MemoryContextSwitchTo(u->cxt);
+	part_buffer(&u->part, u->part_size);
+	MemoryContextSwitchTo(old);
 }
 
 /* Move the part in flight on now and then while the next one is made. */
@@ -601,7 +621,7 @@ upload_deflate(Upload *u, const char *data, size_t len, int flush)
 
 		if (u->part.len >= (int) u->part_size)
 			upload_part(u);
-		room = u->part.maxlen - u->part.len - 1;
+		room = u->part_size - u->part.len;
 		u->z.next_out = (Bytef *) u->part.data + u->part.len;
 		u->z.avail_out = (uInt) room;
 		rc = deflate(&u->z, flush);
@@ -623,9 +643,19 @@ upload_write(Upload *u, const char *data, size_t len)
 		upload_deflate(u, data, len, Z_NO_FLUSH);
 		return;
 	}
-	appendBinaryStringInfo(&u->part, data, len);
-	if (u->part.len >= (int) u->part_size)
+	/* parts of exactly part_size: a row may straddle two */
+	while (u->part.len + len >= u->part_size)
+	{
+		size_t		room = u->part_size - u->part.len;
+
+		memcpy(u->part.data + u->part.len, data, room);
+		u->part.len += room;
+		data += room;
+		len -= room;
 		upload_part(u);
+	}
+	memcpy(u->part.data + u->part.len, data, len);
+	u->part.len += len;
 	upload_nudge(u);
 }
 
@@ -1169,6 +1199,25 @@ parse_error_callback(void *arg)
 	errcontext("%s", ctx->what);
 }
 
+/* raw_parser of text, its syntax errors pointing into text. */
+static List *
+parse_own_text(const char *text, const char *what)
+{
+	ErrorContextCallback errcb;
+	ParseErrorContext ctx;
+	List	   *stmts;
+
+	ctx.text = text;
+	ctx.what = what;
+	errcb.callback = parse_error_callback;
+	errcb.arg = &ctx;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	stmts = raw_parser(text, RAW_PARSE_DEFAULT);
+	error_context_stack = errcb.previous;
+	return stmts;
+}
+
 /*
  * The DefElem list of COPY options written as COPY takes them between
  * parentheses ("format csv, header"), parsed by PostgreSQL's grammar; the
@@ -1182,8 +1231,6 @@ parse_options(const char *text, const char *function)
 	char	   *sql;
 	List	   *stmts;
 	CopyStmt   *stmt;
-	ErrorContextCallback errcb;
-	ParseErrorContext ctx;
 	ListCell   *lc;
 
 	while (*trimmed && isspace((unsigned char) *trimmed))
@@ -1199,14 +1246,7 @@ parse_options(const char *text, const char *function)
 		trimmed++;
 	}
 	sql = psprintf("COPY x FROM STDIN (%s)", trimmed);
-	ctx.text = sql;
-	ctx.what = psprintf("COPY options of %s", function);
-	errcb.callback = parse_error_callback;
-	errcb.arg = &ctx;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-	stmts = raw_parser(sql, RAW_PARSE_DEFAULT);
-	error_context_stack = errcb.previous;
+	stmts = parse_own_text(sql, psprintf("COPY options of %s", function));
 	stmt = list_length(stmts) == 1 && IsA(linitial_node(RawStmt, stmts)->stmt, CopyStmt) ?
 		(CopyStmt *) linitial_node(RawStmt, stmts)->stmt : NULL;
 	if (stmt == NULL || stmt->whereClause != NULL || stmt->attlist != NIL ||
@@ -1225,19 +1265,9 @@ parse_options(const char *text, const char *function)
 static RawStmt *
 parse_query(const char *text)
 {
-	List	   *stmts;
+	List	   *stmts = parse_own_text(text, "query of connection.export_query()");
 	RawStmt    *raw;
-	ErrorContextCallback errcb;
-	ParseErrorContext ctx;
 
-	ctx.text = text;
-	ctx.what = "query of connection.export_query()";
-	errcb.callback = parse_error_callback;
-	errcb.arg = &ctx;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-	stmts = raw_parser(text, RAW_PARSE_DEFAULT);
-	error_context_stack = errcb.previous;
 	if (list_length(stmts) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),

@@ -21,6 +21,7 @@
 #   create / drop       10,000 each, one transaction and one per statement,
 #                       against INSERT / DELETE of the same rows
 #   memory              backend cache after touching 100,000 connections
+# Import and export of objects: test/bench/transfer.sh (its own section).
 . "$(dirname "$0")/../lib.sh"
 
 SECS=${BENCH_SECONDS:-5}
@@ -233,8 +234,9 @@ if [ -n "$(sql -d postgres -c "SELECT 1 FROM pg_available_extensions WHERE name 
 fi
 
 # ---------------------------------------------------------------------------
-# results
+# results (the section of test/bench/transfer.sh is kept)
 # ---------------------------------------------------------------------------
+transfer=$(sed -n '/^## Object storage transfer/,$p' "$ROOT/test/bench/results.md" 2>/dev/null || true)
 {
     echo "# Benchmark results"
     echo
@@ -248,6 +250,7 @@ fi
     echo
     echo "Ratios: for throughput, ours / baseline (higher is better); for times, baseline / ours as speed for the warm loop and ours / baseline for show, create and drop (lower is better)."
     echo "Vault: $vault."
+    [ -n "$transfer" ] && { echo; echo "$transfer"; }
 } > "$ROOT/test/bench/results.md"
 log "results written to test/bench/results.md"
 cat "$ROOT/test/bench/results.md"

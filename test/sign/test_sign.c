@@ -98,6 +98,51 @@ test_sigv4_header(void)
 }
 
 /*
+ * The same GET Object example, as the Authorization header that S3
+ * requests carry (the signed headers sorted, the payload hash signed).
+ */
+static void
+test_sigv4_authorization(void)
+{
+	const char *empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	ConnParam	headers[] = {
+		{"host", "examplebucket.s3.amazonaws.com"},
+		{"range", "bytes=0-9"},
+		{"x-amz-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{"x-amz-date", "20130524T000000Z"},
+	};
+
+	expect("SigV4 Authorization header (AWS GET Object example)",
+		   ConnSigV4Authorization(&aws_example, "GET", "/test.txt", "", headers,
+								  lengthof(headers), empty),
+		   "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+		   "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+		   "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+}
+
+/*
+ * OSS signature version 1 is the construction of Amazon S3's Signature
+ * Version 2, whose documented examples ("Signing and Authenticating REST
+ * Requests": Object GET, Object PUT, List, Fetch of a sub-resource) check
+ * it: base64 of HMAC-SHA1 over verb, MD5, type, date, resource.
+ */
+static void
+test_oss_v1(void)
+{
+	const char *secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+	expect("OSS v1 signature (S3 v2 Object GET example)",
+		   ConnOssSignature(secret, "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/johnsmith/photos/puppy.jpg"),
+		   "bWq2s1WEIj+Ydj0vQ697zp+IXMU=");
+	expect("OSS v1 signature (S3 v2 Object PUT example)",
+		   ConnOssSignature(secret, "PUT\n\nimage/jpeg\nTue, 27 Mar 2007 21:15:45 +0000\n/johnsmith/photos/puppy.jpg"),
+		   "MyyxeRY7whkBe+bq8fHCL/2kKUg=");
+	expect("OSS v1 signature (S3 v2 List example)",
+		   ConnOssSignature(secret, "GET\n\n\nTue, 27 Mar 2007 19:42:41 +0000\n/johnsmith/"),
+		   "htDYFYduRNen8P9ZfE/s9SuKy0U=");
+}
+
+/*
  * Alibaba Cloud ECS API, "Request signatures" example: DescribeRegions
  * with AccessKeyId testid and secret testsecret.
  */
@@ -172,6 +217,8 @@ main(void)
 	test_encoding();
 	test_s3_presign();
 	test_sigv4_header();
+	test_sigv4_authorization();
+	test_oss_v1();
 	test_aliyun_rpc();
 	test_tc3();
 	printf("%d signing checks, %d failed\n", checks, failures);

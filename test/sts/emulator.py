@@ -325,6 +325,16 @@ def check_presigned(handler):
     return 200, "text/plain", "object %s\n" % urllib.parse.unquote(path)
 
 
+def cos_signature(secret_key, q, method, path, params, headers):
+    """The COS signature (q-sign-algorithm=sha1) of a request: q holds the
+    q-key-time and q-sign-time, params and headers map names to values."""
+    sign_key = hmac.new(secret_key.encode(), q["q-key-time"].encode(), hashlib.sha1).hexdigest()
+    pairs = lambda d: "&".join("%s=%s" % (enc(k.lower()), enc(d[k])) for k in sorted(d, key=lambda k: enc(k.lower())))
+    http = "%s\n%s\n%s\n%s\n" % (method.lower(), path, pairs(params), pairs(headers))
+    to_sign = "sha1\n%s\n%s\n" % (q["q-sign-time"], hashlib.sha1(http.encode()).hexdigest())
+    return hmac.new(sign_key.encode(), to_sign.encode(), hashlib.sha1).hexdigest()
+
+
 def verify_cos(url, secret_id, secret_key):
     parsed = urllib.parse.urlsplit(url)
     q = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
@@ -333,10 +343,7 @@ def verify_cos(url, secret_id, secret_key):
     start, end = (int(x) for x in q["q-key-time"].split(";"))
     if not start <= time.time() <= end:
         return False
-    sign_key = hmac.new(secret_key.encode(), q["q-key-time"].encode(), hashlib.sha1).hexdigest()
-    http = "get\n%s\n\nhost=%s\n" % (urllib.parse.unquote(parsed.path), enc(parsed.netloc))
-    to_sign = "sha1\n%s\n%s\n" % (q["q-sign-time"], hashlib.sha1(http.encode()).hexdigest())
-    want = hmac.new(sign_key.encode(), to_sign.encode(), hashlib.sha1).hexdigest()
+    want = cos_signature(secret_key, q, "get", urllib.parse.unquote(parsed.path), {}, {"host": parsed.netloc})
     return hmac.compare_digest(want, q["q-signature"])
 
 
@@ -436,18 +443,13 @@ def verify_cos_header(h, method, path, query):
     start, end = (int(x) for x in q["q-key-time"].split(";"))
     if not start - SKEW <= time.time() <= end:
         raise Reject(403, "RequestTimeTooSkewed", "the signature is not valid now")
-    sign_key = hmac.new(source_secret(key_id).encode(), q["q-key-time"].encode(), hashlib.sha1).hexdigest()
     params = {k.lower(): v for k, v in raw_query_pairs(query)}
     param_names = [n for n in q["q-url-param-list"].split(";") if n]
-    header_names = [n for n in q["q-header-list"].split(";") if n]
+    header_names = [urllib.parse.unquote(n) for n in q["q-header-list"].split(";") if n]
     if sorted(param_names) != sorted(enc(k) for k in params) or "host" not in header_names:
         raise Reject(403, "SignatureDoesNotMatch", "every parameter and the host must be signed")
-    http_params = "&".join("%s=%s" % (n, enc(params[urllib.parse.unquote(n)])) for n in sorted(param_names))
-    http_headers = "&".join("%s=%s" % (n, enc(h.get(urllib.parse.unquote(n), "").strip()))
-                            for n in sorted(header_names))
-    http = "%s\n%s\n%s\n%s\n" % (method.lower(), urllib.parse.unquote(path), http_params, http_headers)
-    to_sign = "sha1\n%s\n%s\n" % (q["q-sign-time"], hashlib.sha1(http.encode()).hexdigest())
-    want = hmac.new(sign_key.encode(), to_sign.encode(), hashlib.sha1).hexdigest()
+    want = cos_signature(source_secret(key_id), q, method, urllib.parse.unquote(path), params,
+                         {n: h.get(n, "").strip() for n in header_names})
     if not hmac.compare_digest(want, q.get("q-signature", "")):
         raise Reject(403, "SignatureDoesNotMatch", "The calculated signature does not match the signature you provided.")
     check_token(key_id, h.get("x-cos-security-token"))
