@@ -87,6 +87,28 @@ BEGIN
                   DETAIL = 'Objects: ' || strays || '.',
                   HINT = 'Drop them after checking what they did (one of them may have received secrets), then try again.';
     END IF;
+    -- triggers and foreign keys of others on the catalog tables (a TRIGGER
+    -- or REFERENCES privilege that default privileges granted made them
+    -- possible): a trigger sees every row, and runs as whoever writes one
+    SELECT pg_catalog.string_agg(x, ', ' ORDER BY x)
+      INTO strays
+      FROM (SELECT pg_catalog.format('trigger %I on connection.%I', t.tgname, c.relname) AS x
+              FROM pg_catalog.pg_trigger AS t
+              JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid
+             WHERE c.relnamespace = nsp AND NOT t.tgisinternal
+               AND t.tgname NOT IN ('pg_connection_changed', 'pg_connection_loaded',
+                                    'pg_connection_depend_loaded')
+            UNION ALL
+            SELECT pg_catalog.format('constraint %I on %s', k.conname, k.conrelid::pg_catalog.regclass)
+              FROM pg_catalog.pg_constraint AS k
+              JOIN pg_catalog.pg_class AS c ON c.oid = k.confrelid
+             WHERE c.relnamespace = nsp AND k.contype = 'f') AS s;
+    IF strays IS NOT NULL THEN
+        RAISE EXCEPTION 'the catalog tables of extension "connection" have triggers or foreign keys that are not the extension''s'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Objects: ' || strays || '.',
+                  HINT = 'Drop them after checking what they did (a trigger sees every secret written, and runs as the writer), then try again.';
+    END IF;
 END
 $check$;
 

@@ -269,7 +269,35 @@ SELECT sum(total_bytes) < 4 * 1024 * 1024 AS bounded
 RESET connection.cache_memory;
 SELECT connection.drop('bnd_big_' || i) FROM generate_series(1, 8) AS i;
 
+-- =====================================================================
+-- the log hook's work is bounded, whatever a role writes (second review)
+-- =====================================================================
+SET ROLE regress_conn_outsider;
+-- 50,000 adjacent U&'' in a report: once a recursion per token (SIGSEGV)
+DO $$BEGIN RAISE WARNING 'length %', length(repeat('U&'''' ', 50000)); END$$;
+DO $$BEGIN RAISE NOTICE '%', left(repeat('U&'''' ', 50000), 20); END$$;
+-- and in a statement's own text (psql makes it; not echoed here)
+\set ECHO none
+SELECT format('SELECT length(%L) AS survived', repeat('U&'''' ', 50000)) \gexec
+-- 50,000 constants with one prefix in a statement that passes secrets:
+-- once quadratic, uncancellable
+SELECT format('SELECT cardinality(ARRAY[%s]) WHERE false AND connection.execute(%L) IS NULL',
+              string_agg(quote_literal('aaaa' || g), ','), 'x')
+  FROM generate_series(1, 50000) AS g \gexec
+\set ECHO all
+-- LOCK of a view (its OLD and NEW entries name itself): once exponential
 SET ROLE regress_conn_super;
+CREATE SCHEMA bnd_lock AUTHORIZATION regress_conn_outsider;
+SET ROLE regress_conn_outsider;
+CREATE VIEW bnd_lock.simple AS SELECT 1 AS x;
+CREATE VIEW bnd_lock.layered AS SELECT s.x FROM bnd_lock.simple s, bnd_lock.simple t, bnd_lock.simple u;
+BEGIN;
+LOCK bnd_lock.simple IN SHARE UPDATE EXCLUSIVE MODE;
+LOCK bnd_lock.layered IN ACCESS EXCLUSIVE MODE;
+ROLLBACK;
+
+SET ROLE regress_conn_super;
+DROP SCHEMA bnd_lock CASCADE;
 SELECT connection.drop(name) FROM connection.show('bnd%') AS s;
 DROP FOREIGN DATA WRAPPER bnd_fdw CASCADE;
 DROP SCHEMA bnd_w, bnd_out CASCADE;

@@ -286,7 +286,14 @@ to_error_context(char *text, char *original)
 #define REPORT_TEXTS(e) \
 	{&(e)->message, &(e)->detail, &(e)->detail_log, &(e)->hint, &(e)->context, &(e)->internalquery}
 
-/* Every line of text that shows a secret-taking call, redacted as SQL. */
+/* Lines of one report text redacted one by one; past it, all of it is hidden. */
+#define MAX_SQL_LINES 8
+
+/*
+ * Every line of text that shows a secret-taking call, redacted as SQL; the
+ * whole text hidden when more than MAX_SQL_LINES do (the log hook cannot be
+ * interrupted: its work must be bounded).
+ */
 static char *
 redact_sql_lines(char *text)
 {
@@ -294,6 +301,7 @@ redact_sql_lines(char *text)
 	char	   *copy;
 	char	   *save;
 	bool		changed = false;
+	int			lines = 0;
 
 	if (text == NULL || !ConnMentionsSecretCall(text))
 		return text;
@@ -305,6 +313,9 @@ redact_sql_lines(char *text)
 			appendStringInfoChar(&buf, '\n');
 		if (ConnMentionsSecretCall(line))
 		{
+			/* each line is a question of its own: a bounded number of them */
+			if (++lines > MAX_SQL_LINES)
+				return pstrdup("***");
 			appendStringInfoString(&buf, ConnSqlRedact(line, NULL));
 			changed = true;
 		}
@@ -568,6 +579,8 @@ typedef struct ReachContext
 	Oid			relids[2];
 	int			depth;
 	bool		reaches;
+	List	   *seen;			/* views already walked (a view's OLD and NEW
+								 * entries name itself) */
 } ReachContext;
 
 static bool relation_reaches_catalog(Oid relid, ReachContext *ctx);
@@ -597,8 +610,10 @@ relation_reaches_catalog(Oid relid, ReachContext *ctx)
 
 	if (relid == ctx->relids[0] || relid == ctx->relids[1])
 		return true;
-	if (get_rel_relkind(relid) != RELKIND_VIEW || ctx->depth > 32)
+	if (get_rel_relkind(relid) != RELKIND_VIEW || ctx->depth > 32 ||
+		list_member_oid(ctx->seen, relid))
 		return false;
+	ctx->seen = lappend_oid(ctx->seen, relid);
 	ctx->depth++;
 	rel = relation_open(relid, AccessShareLock);
 	(void) reach_walker((Node *) get_view_query(rel), ctx);

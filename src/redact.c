@@ -127,7 +127,12 @@ typedef struct Lexer
 	int			pos;
 	bool		backslash;		/* plain '...' strings take backslash escapes */
 	int		   *budget;			/* tokens left; shared by nested lexers */
+	bool		lookahead;		/* reading a UESCAPE clause: no clause of its own */
+	int			charged;		/* bytes before this have cost budget */
 } Lexer;
+
+/* How many bytes of text cost as much budget as one token. */
+#define BYTES_PER_TOKEN 64
 
 static bool
 ident_start(unsigned char c)
@@ -246,10 +251,15 @@ uescape(Lexer *lx, bool *odd)
 	char	   *esc;
 
 	*odd = false;
+	/* the clause's own tokens have none: U&'' U&'' ... never recurses */
+	if (lx->lookahead)
+		return '\\';
+	ahead.lookahead = true;
 	next_token(&ahead, &kw);
 	if (kw.kind != TK_IDENT || kw.uncertain || strcmp(kw.name, "uescape") != 0)
 		return '\\';
 	next_token(&ahead, &str);
+	ahead.lookahead = false;
 	*lx = ahead;
 	if (str.kind != TK_STRING)
 	{
@@ -283,6 +293,13 @@ next_token(Lexer *lx, Token *t)
 	const char *s = lx->s;
 
 	memset(t, 0, offsetof(Token, name) + 1);
+	/*
+	 * Bytes cost budget too (a token every BYTES_PER_TOKEN): the previous
+	 * token's and the blanks and comments before this one, so that long
+	 * comments and constants bound the work as many tokens do.
+	 */
+	*lx->budget -= (lx->pos - lx->charged) / BYTES_PER_TOKEN;
+	lx->charged = lx->pos - (lx->pos - lx->charged) % BYTES_PER_TOKEN;
 	for (;;)
 	{
 		while (lx->pos < lx->len && is_space(s[lx->pos]))
@@ -946,7 +963,16 @@ struct ConnFragments
 	MemoryContext cxt;
 	HTAB	   *byprefix;
 	int			count;
+	bool		overflow;		/* too many: every text is hidden whole */
 };
+
+/*
+ * The most fragments a statement keeps, and the most that share a prefix:
+ * past either, reports about the statement are hidden whole, so that
+ * building and matching stay bounded (the log hook cannot be interrupted).
+ */
+#define MAX_FRAGMENTS 20000
+#define MAX_FRAGMENTS_PER_PREFIX 64
 
 static bool
 is_stopword(const char *word, int len)
@@ -992,10 +1018,22 @@ add_one_fragment(ConnFragments *frags, char *copy, int len)
 	ListCell   *lc;
 	int			pos = 0;
 
+	if (frags->overflow)
+		return;
+	if (frags->count >= MAX_FRAGMENTS)
+	{
+		frags->overflow = true;
+		return;
+	}
 	prefix = prefix_of(copy);
 	entry = hash_search(frags->byprefix, &prefix, HASH_ENTER, &found);
 	if (!found)
 		entry->fragments = NIL;
+	if (list_length(entry->fragments) >= MAX_FRAGMENTS_PER_PREFIX)
+	{
+		frags->overflow = true;
+		return;
+	}
 	foreach(lc, entry->fragments)
 	{
 		const char *f = lfirst(lc);
@@ -1172,7 +1210,8 @@ ConnFragmentsCreate(MemoryContext cxt, List *values)
  *		Copy of text with every occurrence of a fragment replaced by ***
  *		(the longest one where several start at one place), and every
  *		beginning of one that PostgreSQL cut short ("...", as in a failing
- *		row's detail); text itself when there is none.
+ *		row's detail); text itself when there is none; *** alone when the
+ *		statement had too many fragments to keep.
  */
 char *
 ConnScrubFragments(char *text, const ConnFragments *frags)
@@ -1183,6 +1222,8 @@ ConnScrubFragments(char *text, const ConnFragments *frags)
 
 	if (text == NULL || frags == NULL || frags->count == 0)
 		return text;
+	if (frags->overflow)
+		return pstrdup(MASK);
 	len = strlen(text);
 	buf.data = NULL;
 	for (int p = 0; p + MIN_FRAGMENT <= len; p++)

@@ -333,5 +333,22 @@ my $catalog = q{
 	) s};
 is($node->safe_psql('upgraded', $catalog), $node->safe_psql('fresh', $catalog),
 	'a fresh 1.1 and an upgraded 1.0 have the same catalog');
+# a trigger of another role on the 1.0 catalog (a TRIGGER privilege that
+# default privileges granted): the upgrade refuses it
+$node->safe_psql('postgres', 'CREATE DATABASE trapped');
+$node->safe_psql('trapped', q{
+	CREATE ROLE etl;
+	ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO etl;
+	CREATE EXTENSION connection VERSION '1.0' CASCADE;
+	GRANT CREATE ON SCHEMA public TO etl;
+	SET ROLE etl;
+	CREATE FUNCTION public.trap() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;
+	CREATE TRIGGER zz_trap AFTER INSERT ON connection.pg_connection
+	  FOR EACH STATEMENT EXECUTE FUNCTION public.trap();
+});
+($ret, $out, $err) = $node->psql('trapped', 'ALTER EXTENSION connection UPDATE');
+like($err, qr/triggers or foreign keys that are not the extension's.*trigger zz_trap on connection\.pg_connection/s,
+	'upgrade refused: a foreign trigger on the catalog');
+
 
 done_testing();
