@@ -107,6 +107,21 @@ ConnFetchExisting(const char *name)
 }
 
 /*
+ * Refuse a caller who may not manage an existing connection before its name
+ * is locked: else anyone could take the lock and, not reading the error
+ * PostgreSQL sends before the transaction ends (interrupts held), keep it
+ * from the owner.  The check is done again under the lock.
+ */
+static void
+check_owner_unlocked(const char *name)
+{
+	ConnRow    *row = ConnCatalogFetch(name, CurrentMemoryContext);
+
+	if (row != NULL)
+		ConnCheckOwner(row);
+}
+
+/*
  * ConnFetchOwned
  *		Lock a connection's name (and newname, if not NULL) for writing, read
  *		its row and check that the current user may manage it.  Reports 42704
@@ -117,6 +132,7 @@ ConnFetchOwned(const char *name, const char *newname)
 {
 	ConnRow    *row;
 
+	check_owner_unlocked(name);
 	ConnCatalogLockNames(name, newname);
 	row = ConnFetchExisting(name);
 	ConnCheckOwner(row);
@@ -576,6 +592,7 @@ ConnDrop(const char *name, bool if_exists, bool force, const char *category)
 	ConnRow    *row;
 
 	PreventCommandIfReadOnly("connection.drop()");
+	check_owner_unlocked(name);
 	ConnCatalogLockNames(name, NULL);
 	row = ConnCatalogFetch(name, CurrentMemoryContext);
 	if (row == NULL)
