@@ -22,7 +22,7 @@ conn_as_runner psql -X -h "$DEMO" -p "$PORT" -U postgres -d postgres \
 
 # STS: the emulator stands in for AWS STS and S3
 python3 "$WORKDIR/test/sts/emulator.py" --port-file "$DEMO/emulator.port" \
-    --key AKIADEMOSOURCE=demo/source/secret 2>/dev/null &
+    --key AKIADEMOSOURCE=demo/source/secret --bucket partner-data 2>/dev/null &
 EMU_PID=$!
 for _ in $(seq 50); do [ -s "$DEMO/emulator.port" ] && break; sleep 0.1; done
 conn_as_runner env STS_EMULATOR="http://127.0.0.1:$(cat "$DEMO/emulator.port")" \

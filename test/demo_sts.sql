@@ -47,3 +47,15 @@ SELECT connection.presign('partner_bucket', 'GET', 'partner-data/2026/part-0.par
 \echo :url
 \setenv URL :url
 \! python3 "$STS_EMULATOR_PY" fetch "$URL"
+
+-- The server itself works with those credentials, and nobody sees a key:
+-- a query's rows exported to an object (in parts for a large one), listed,
+-- and imported back with COPY and a connection:// URI (USAGE is the right).
+CREATE TABLE demo_orders AS
+  SELECT g AS id, 'order ' || g AS label, now() AS placed FROM generate_series(1, 1000) AS g;
+SELECT * FROM connection.export_query('partner_bucket', 'partner-data/orders.csv',
+                                      'SELECT * FROM demo_orders', 'format csv, header');
+SELECT key, size FROM connection.list_objects('partner_bucket', 'partner-data/');
+CREATE TABLE demo_orders_back (LIKE demo_orders);
+COPY demo_orders_back FROM 'connection://partner_bucket/partner-data/orders.csv' WITH (FORMAT csv, HEADER);
+SELECT count(*) AS rows_back FROM demo_orders_back;
