@@ -849,9 +849,66 @@ conn_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		standard_ExecutorStart(queryDesc, eflags);
 }
 
+/*
+ * At the abort of a (sub)transaction: a statement that failed before any
+ * hook knew it (an error in parse analysis, a report that did not reach
+ * the server log) still shows its raw text in pg_stat_activity, and would
+ * until the session's next statement.  If that text passes secrets, show
+ * it redacted.  Work in a context of its own, never throwing: this runs
+ * inside the abort.
+ */
+static void
+redact_shown_activity(void)
+{
+	static MemoryContext cxt = NULL;
+	MemoryContext old;
+	const char *shown;
+
+	if (MyBEEntry == NULL || !pgstat_track_activities ||
+		(shown = MyBEEntry->st_activity_raw) == NULL || shown[0] == '\0' ||
+		(secret.active && strcmp(shown, secret.redacted) == 0))
+		return;
+	if (cxt == NULL)
+		cxt = AllocSetContextCreate(TopMemoryContext, "connection abort redaction",
+									ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		char	   *copy = ConnStrdupWiped(cxt, shown, strlen(shown));
+		List	   *prepared = NIL;
+
+		if (ConnSqlPassesSecrets(copy, &prepared))
+			report_activity(ConnSqlRedact(copy, NULL));
+	}
+	PG_CATCH();
+	{
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(cxt);
+}
+
+static void
+conn_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		redact_shown_activity();
+}
+
+static void
+conn_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					  SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		redact_shown_activity();
+}
+
 void
 ConnInstallHooks(void)
 {
+	RegisterXactCallback(conn_xact_callback, NULL);
+	RegisterSubXactCallback(conn_subxact_callback, NULL);
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = conn_emit_log_hook;
 	prev_ProcessUtility = ProcessUtility_hook;

@@ -349,6 +349,16 @@ $node->safe_psql('trapped', q{
 ($ret, $out, $err) = $node->psql('trapped', 'ALTER EXTENSION connection UPDATE');
 like($err, qr/triggers or foreign keys that are not the extension's.*trigger zz_trap on connection\.pg_connection/s,
 	'upgrade refused: a foreign trigger on the catalog');
+# a statement that fails in parse analysis, its report not logged: its raw
+# text must not stay in pg_stat_activity while the session idles
+my $idle = $node->background_psql('postgres', on_error_stop => 0);
+my $idle_pid = $idle->query_safe('SELECT pg_backend_pid()');
+$idle->query(q{SET log_min_messages = fatal; SET log_min_error_statement = panic; SELECT connection.create('typo', 'STORAGE', 'OSS', '{"ACCESS_ID": "SEKRETIDLEID1", "ACCESS_KEY": "SEKRETIDLEKEY1", "ENDPOINT": "oss-cn-hangzhou.aliyuncs.com",}')});
+my $shown = sql("SELECT query FROM pg_stat_activity WHERE pid = $idle_pid");
+like($shown, qr/connection\.create/, 'failed in analysis: the statement is still shown');
+unlike($shown, qr/SEKRETIDLE/, 'failed in analysis, not logged: shown redacted while idle');
+$idle->quit;
+
 
 
 done_testing();
