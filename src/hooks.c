@@ -11,7 +11,9 @@
  *		the extension's show(); a statement that passes secrets is known as
  *		one before it runs;
  *	  - emit_log_hook: no report about a statement that passes secrets shows
- *		them (see below and redact.c).
+ *		them (see below and redact.c);
+ *	  - (sub)transaction abort callbacks: a statement that failed before any
+ *		hook knew it is shown redacted in pg_stat_activity.
  *
  * The hooks are installed whenever the library is loaded, but they only see
  * every statement when the library is preloaded (shared_preload_libraries or
