@@ -202,6 +202,13 @@ check_references(const ConnProps *props, const ConnProps *oldprops, const char *
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("connection \"%s\" cannot reference itself in %s", connname, def->name)));
+		/* a new reference needs USAGE, checked before the name is locked */
+		if (oldname == NULL || strcmp(oldname, refname) != 0)
+		{
+			ref = ConnCatalogFetch(refname, CurrentMemoryContext);
+			if (ref != NULL)
+				ConnCheckUsage(ref);
+		}
 		ConnCatalogLockName(refname, ShareLock);
 		ref = ConnCatalogFetch(refname, CurrentMemoryContext);
 		if (ref == NULL)

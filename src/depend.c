@@ -509,6 +509,10 @@ connection_for_records(const char *name)
 {
 	ConnRow    *row;
 
+	/* USAGE first: no one without it ever holds the name's lock */
+	row = ConnCatalogFetch(name, CurrentMemoryContext);
+	if (row != NULL)
+		ConnCheckUsage(row);
 	ConnCatalogLockName(name, ShareUpdateExclusiveLock);
 	row = ConnFetchExisting(name);
 	ConnCheckUsage(row);
@@ -822,6 +826,10 @@ sync_options(Oid classid, Oid objid, bool restoring)
 	}
 	if (refname)
 	{
+		/* USAGE first: no one without it ever holds the name's lock */
+		ref = restoring ? NULL : ConnCatalogFetch(refname, CurrentMemoryContext);
+		if (ref != NULL)
+			ConnCheckUsage(ref);
 		ConnCatalogLockName(refname, ShareUpdateExclusiveLock);
 		ref = ConnCatalogFetch(refname, CurrentMemoryContext);
 		if (ref == NULL && !restoring)
