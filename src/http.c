@@ -568,13 +568,20 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	}
 	if (s->buflen + n > s->bufsize)
 	{
-		size_t		want = Max(s->buflen + n, 2 * s->bufsize);
-		char	   *grown = realloc(s->buf, want);
+		/* not realloc: the old buffer is wiped (an answer may hold keys) */
+		size_t		want = Max(s->buflen + n, Max(2 * s->bufsize, 16 * 1024));
+		char	   *grown = malloc(want);
 
 		if (grown == NULL)
 		{
 			s->oom = true;
 			return 0;
+		}
+		if (s->buf)
+		{
+			memcpy(grown, s->buf, s->buflen);
+			explicit_bzero(s->buf, s->bufsize);
+			free(s->buf);
 		}
 		s->buf = grown;
 		s->bufsize = want;
