@@ -78,6 +78,34 @@ object_call(ConnObjectCall *call, const char *method, const char *bucket,
 	call->action = action;
 }
 
+/*
+ * The storage connection name, opened for function, and a call of method
+ * on the object at path ("bucket/key") for action.
+ */
+static ConnStorage *
+open_object(const char *name, const char *path, const char *function,
+			const char *method, const char *action, ConnObjectCall *call)
+{
+	char	   *bucket;
+	char	   *key;
+
+	ConnObjectPath(path, true, &bucket, &key);
+	object_call(call, method, bucket, key, action);
+	return ConnStorageOpen(name, function);
+}
+
+/* Send a call; raise the provider's error unless it answered ok (or also). */
+static ConnHttpStream *
+send_expecting(ConnStorage *st, ConnObjectCall *call, long ok, long also)
+{
+	ConnHttpStream *s = ConnObjectSend(st, call);
+	long		status = ConnHttpResponseHeaders(s)->status;
+
+	if (status != ok && status != also)
+		ConnObjectRaise(st, call, s);
+	return s;
+}
+
 /* A timestamp Datum of text in the given form, or NULL. */
 static bool
 time_of(const char *s, bool iso, Datum *d)
@@ -203,16 +231,10 @@ connection_get_object(PG_FUNCTION_ARGS)
 	size_t		len = 0;
 	size_t		n;
 	const size_t max = MaxAllocSize - VARHDRSZ;
-	char	   *bucket;
-	char	   *key;
 
-	ConnObjectPath(path, true, &bucket, &key);
-	st = ConnStorageOpen(name, "connection.get_object()");
-	object_call(&call, "GET", bucket, key, "read");
-	s = ConnObjectSend(st, &call);
+	st = open_object(name, path, "connection.get_object()", "GET", "read", &call);
+	s = send_expecting(st, &call, 200, 200);
 	h = ConnHttpResponseHeaders(s);
-	if (h->status != 200)
-		ConnObjectRaise(st, &call, s);
 	if (h->content_length > (int64) max)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -257,8 +279,6 @@ connection_put_object(PG_FUNCTION_ARGS)
 	char	   *name = ConnArgName(fcinfo, 0);
 	char	   *path = ConnArgText(fcinfo, 1, "object path");
 	bytea	   *data;
-	char	   *bucket;
-	char	   *key;
 	ConnStorage *st;
 	ConnObjectCall call;
 	ConnHttpStream *s;
@@ -269,16 +289,12 @@ connection_put_object(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("object data must not be null")));
 	data = PG_GETARG_BYTEA_PP(2);
-	ConnObjectPath(path, true, &bucket, &key);
-	st = ConnStorageOpen(name, "connection.put_object()");
-	object_call(&call, "PUT", bucket, key, "write");
+	st = open_object(name, path, "connection.put_object()", "PUT", "write", &call);
 	call.content_type = PG_ARGISNULL(3) ? "application/octet-stream"
 		: text_to_cstring(PG_GETARG_TEXT_PP(3));
 	call.body = VARDATA_ANY(data);
 	call.body_len = VARSIZE_ANY_EXHDR(data);
-	s = ConnObjectSend(st, &call);
-	if (ConnHttpResponseHeaders(s)->status != 200)
-		ConnObjectRaise(st, &call, s);
+	s = send_expecting(st, &call, 200, 200);
 	etag = ConnUnquoteEtag(ConnHttpResponseHeaders(s)->etag);
 	ConnHttpEnd(s);
 	if (etag == NULL || etag[0] == '\0')
@@ -296,21 +312,11 @@ connection_delete_object(PG_FUNCTION_ARGS)
 {
 	char	   *name = ConnArgName(fcinfo, 0);
 	char	   *path = ConnArgText(fcinfo, 1, "object path");
-	char	   *bucket;
-	char	   *key;
 	ConnStorage *st;
 	ConnObjectCall call;
-	ConnHttpStream *s;
-	long		status;
 
-	ConnObjectPath(path, true, &bucket, &key);
-	st = ConnStorageOpen(name, "connection.delete_object()");
-	object_call(&call, "DELETE", bucket, key, "delete");
-	s = ConnObjectSend(st, &call);
-	status = ConnHttpResponseHeaders(s)->status;
-	if (status != 204 && status != 200)
-		ConnObjectRaise(st, &call, s);
-	ConnHttpEnd(s);
+	st = open_object(name, path, "connection.delete_object()", "DELETE", "delete", &call);
+	ConnHttpEnd(send_expecting(st, &call, 204, 200));
 	PG_RETURN_VOID();
 }
 
@@ -324,8 +330,6 @@ connection_head_object(PG_FUNCTION_ARGS)
 {
 	char	   *name = ConnArgName(fcinfo, 0);
 	char	   *path = ConnArgText(fcinfo, 1, "object path");
-	char	   *bucket;
-	char	   *key;
 	ConnStorage *st;
 	ConnObjectCall call;
 	ConnHttpStream *s;
@@ -336,13 +340,9 @@ connection_head_object(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	ConnObjectPath(path, true, &bucket, &key);
-	st = ConnStorageOpen(name, "connection.head_object()");
-	object_call(&call, "HEAD", bucket, key, "describe");
-	s = ConnObjectSend(st, &call);
+	st = open_object(name, path, "connection.head_object()", "HEAD", "describe", &call);
+	s = send_expecting(st, &call, 200, 200);
 	h = ConnHttpResponseHeaders(s);
-	if (h->status != 200)
-		ConnObjectRaise(st, &call, s);
 	nulls[0] = h->content_length < 0;
 	values[0] = Int64GetDatum(h->content_length);
 	nulls[1] = h->etag[0] == '\0';

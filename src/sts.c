@@ -42,13 +42,10 @@
 #include <time.h>
 
 #include "commands/dbcommands.h"
-#include "common/jsonapi.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/hsearch.h"
-#include "utils/json.h"
 #include "utils/memutils.h"
 
 #include "cache.h"
