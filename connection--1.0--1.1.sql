@@ -134,7 +134,7 @@ ALTER TABLE connection.pg_connection_depend ENABLE ROW LEVEL SECURITY, FORCE ROW
 --
 CREATE TABLE connection.pg_connection_reserved (
     name          text        COLLATE "C" NOT NULL,
-    owner         oid         NOT NULL,
+    owner         regrole     NOT NULL,
     connid        bigint      NOT NULL,
     dropped_time  timestamptz NOT NULL,
     CONSTRAINT pg_connection_reserved_pkey PRIMARY KEY (name)
@@ -156,7 +156,14 @@ DROP SEQUENCE connection.pg_connection_id_seq;
 -- not reach into a WITH query): it runs with its owner's rights, and
 -- members of pg_write_all_data may UPDATE, DELETE and lock every view.
 --
-CREATE OR REPLACE VIEW connection.connections AS
+-- Owners are stored as regrole: a dump names the role, and a restore into
+-- another cluster resolves the name again (an oid column would hand every
+-- connection to whichever role has that number there, or to none).  The
+-- view reads the column, so it is made again.
+DROP VIEW connection.connections;
+ALTER TABLE connection.pg_connection ALTER COLUMN owner TYPE pg_catalog.regrole;
+
+CREATE VIEW connection.connections AS
     WITH c AS (
         SELECT c.name,
                c.category,
@@ -169,6 +176,8 @@ CREATE OR REPLACE VIEW connection.connections AS
                c.comment
           FROM connection.pg_connection AS c)
     SELECT * FROM c;
+COMMENT ON VIEW connection.connections IS
+'connection metadata (no property values), one row per connection';
 
 --
 -- Privileges exactly as the scripts grant them: what default privileges of

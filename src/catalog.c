@@ -100,7 +100,7 @@ static bool catalog_stale = false;	/* look up again before next use */
 
 /* The column types of the tables, as this code reads them. */
 static const Oid catalog_layout[Natts_pg_connection] = {
-	INT8OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, OIDOID, TEXTOID, TIMESTAMPTZOID,
+	INT8OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, REGROLEOID, TEXTOID, TIMESTAMPTZOID,
 	TIMESTAMPTZOID, TEXTOID, ACLITEMARRAYOID, JSONBOID, JSONBOID, BYTEAOID, TEXTOID
 };
 static const Oid depend_layout[Natts_pg_connection_depend] = {
@@ -108,7 +108,7 @@ static const Oid depend_layout[Natts_pg_connection_depend] = {
 	TEXTARRAYOID
 };
 static const Oid reserved_layout[Natts_pg_connection_reserved] = {
-	TEXTOID, OIDOID, INT8OID, TIMESTAMPTZOID
+	TEXTOID, REGROLEOID, INT8OID, TIMESTAMPTZOID
 };
 
 struct ConnCatalogScan
@@ -175,12 +175,19 @@ static void
 check_layout(Oid relid, const Oid *types, int ncols)
 {
 	for (int i = 0; i < ncols; i++)
-		if (get_atttype(relid, i + 1) != types[i])
+	{
+		Oid			atttype = get_atttype(relid, i + 1);
+
+		/* 1.0 stored owners as oid, which regrole reads the same */
+		if (atttype == OIDOID && types[i] == REGROLEOID)
+			continue;
+		if (atttype != types[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("table \"%s\" of extension \"connection\" does not have the expected columns",
 							get_rel_name(relid)),
 					 errhint("Reinstall the extension, or restore its tables from a backup.")));
+	}
 	if (get_atttype(relid, ncols + 1) != InvalidOid)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),

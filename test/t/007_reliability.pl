@@ -2,8 +2,9 @@
 # backend killed with SIGKILL in the middle of create, alter, drop and
 # rotate_key() leaves every connection fully old; a streaming replica serves
 # show, desc, credentials, property and refuses writes; pg_dump / pg_restore
-# into new clusters works with the same key (connections, grants,
-# dependencies) and fails cleanly with another; the dump holds no plaintext;
+# into new clusters works with the same key (connections, owners and
+# reservations by role name, grants, dependencies) and fails cleanly with
+# another; the dump holds no plaintext;
 # DROP EXTENSION and CREATE EXTENSION again leave no stale state behind.
 use strict;
 use warnings FATAL => 'all';
@@ -35,6 +36,15 @@ CREATE TABLE events (id int);
 SELECT connection.add_dependency('s3_3', 'events'::regclass, 'events table');
 CREATE FOREIGN DATA WRAPPER dummy;
 CREATE SERVER srv FOREIGN DATA WRAPPER dummy OPTIONS (connection 's3_4');
+CREATE ROLE alice LOGIN;
+CREATE ROLE mallory LOGIN;
+SELECT connection.create('alices', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
+SELECT connection.alter('alices', owner => 'alice');
+SELECT connection.create('alices_gone', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
+SELECT connection.alter('alices_gone', owner => 'alice');
+CREATE TABLE alices_table (id int);
+SELECT connection.add_dependency('alices_gone', 'alices_table'::regclass);
+SELECT connection.drop('alices_gone', force => true);
 });
 
 # How many of the 200 connections decrypt to their own values.
@@ -124,8 +134,8 @@ is($standby->safe_psql('postgres', "SELECT connection.property('s3_7', 'SECRET_K
 is($standby->safe_psql('postgres', "SELECT count(*) FROM connection.desc('s3_7', true)"),
 	$node->safe_psql('postgres', "SELECT count(*) FROM connection.desc('s3_7', true)"), 'standby: desc()');
 my @shown = split /\n/, $standby->safe_psql('postgres', 'SHOW CONNECTIONS');
-is(scalar(@shown), 201, 'standby: SHOW CONNECTIONS');
-is($standby->safe_psql('postgres', 'SELECT count(*) FROM connection.show()'), '201', 'standby: show()');
+is(scalar(@shown), 202, 'standby: SHOW CONNECTIONS');
+is($standby->safe_psql('postgres', 'SELECT count(*) FROM connection.show()'), '202', 'standby: show()');
 # a change on the primary reaches the standby's caches
 $node->safe_psql('postgres', q{SELECT connection.alter('s3_7', set_properties => '{"SECRET_KEY": "replicated"}')});
 $node->wait_for_catchup($standby);
@@ -168,8 +178,9 @@ like($plain, qr/COPY connection\.pg_connection /, 'the dump holds the catalog');
 write_keys("$dir/same", $k2, $k1);
 my $copy = start_node('restored', "$dir/same", shared_preload_libraries => 'connection');
 $copy->safe_psql('postgres', 'DROP EXTENSION connection; DROP SCHEMA connection; CREATE ROLE app LOGIN');
-# objects get new OIDs here: shift them
+# objects get new OIDs here: shift them; the roles are made in another order
 $copy->safe_psql('postgres', 'CREATE TABLE shift_oids AS SELECT 1 AS x; CREATE TABLE shift_oids2 (y int)');
+$copy->safe_psql('postgres', 'CREATE ROLE mallory LOGIN; CREATE ROLE alice LOGIN');
 $copy->command_ok([ 'pg_restore', '--exit-on-error', '-d', $copy->connstr('postgres'), "$dir/dump.custom" ],
 	'pg_restore into a new cluster with the same keys');
 is(all_decrypt($copy), '200/200', 'restored: every connection decrypts');
@@ -179,6 +190,16 @@ is($copy->safe_psql('postgres', q{SELECT string_agg(kind || ':' || object, ', ' 
         UNION ALL SELECT * FROM connection.dependents('s3_4')) d}),
 	'connection:connection hms, server:server srv, table:table events',
 	'restored: the dependencies point at the restored objects');
+is($copy->safe_psql('postgres', q{SELECT owner FROM connection.connections WHERE name = 'alices'}), 'alice',
+	'restored: the owner is the role of that name, not the role of that number');
+is($copy->safe_psql('postgres', q{SET ROLE alice; SELECT connection.property('alices', 'BOOTSTRAP_SERVERS')}),
+	'["k:1"]', 'restored: the owner uses her connection');
+fails_with($copy, q{SET ROLE mallory; SELECT connection.property('alices', 'BOOTSTRAP_SERVERS')}, '42501',
+	'permission denied for connection alices', 'restored: another role does not');
+is($copy->safe_psql('postgres', q{SELECT owner::text FROM connection.pg_connection_reserved}), 'alice',
+	'restored: a reserved name stays reserved for its owner by name');
+fails_with($copy, q{SET ROLE mallory; SELECT connection.create('alices_gone', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}')},
+	'42501', 'connection name "alices_gone" is reserved', 'restored: nobody else takes the reserved name');
 fails_with($copy, "SELECT connection.drop('s3_3')", '2BP01', 'cannot drop connection s3_3',
 	'restored: drop still refuses to orphan');
 $copy->safe_psql('postgres', 'DROP TABLE events');
@@ -188,10 +209,11 @@ $copy->stop;
 
 write_keys("$dir/other", new_key());
 my $wrong = start_node('wrongkey', "$dir/other");
-$wrong->safe_psql('postgres', 'DROP EXTENSION connection; DROP SCHEMA connection; CREATE ROLE app LOGIN');
+$wrong->safe_psql('postgres', 'DROP EXTENSION connection; DROP SCHEMA connection; CREATE ROLE app LOGIN;
+CREATE ROLE alice LOGIN; CREATE ROLE mallory LOGIN');
 $wrong->command_ok([ 'pg_restore', '--exit-on-error', '-d', $wrong->connstr('postgres'), "$dir/dump.custom" ],
 	'pg_restore into a cluster with another key');
-is($wrong->safe_psql('postgres', 'SELECT count(*) FROM connection.show()'), '201', 'other key: show() works');
+is($wrong->safe_psql('postgres', 'SELECT count(*) FROM connection.show()'), '202', 'other key: show() works');
 like($wrong->safe_psql('postgres', "SELECT string_agg(info_value, ',') FROM connection.desc('s3_5')"),
 	qr/AKIARE\*{14}/, 'other key: desc() works');
 fails_with($wrong, "SELECT connection.credentials('s3_5')", '55000', 'the key that encrypted connection "s3_5" is not available',
