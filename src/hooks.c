@@ -445,7 +445,9 @@ redact_current(ErrorData *edata, bool ours)
 		edata->sqlerrcode == ERRCODE_SYNTAX_ERROR ||
 		(edata->elevel >= ERROR && mentions_parameter(edata->context)))
 		edata->message = to_error_context(masked_message(edata), edata->message);
-	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION)
+	/* data exceptions quote input; constraint violations quote rows and keys */
+	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
+		ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
 	{
 		if (edata->detail)
 			edata->detail = to_error_context(HIDDEN_DETAIL, edata->detail);

@@ -150,6 +150,19 @@ SELECT connection.create('n17', 'STORAGE', 'S3', p) FROM p;}), 0, 'a JSON \u esc
 is(run(qq{CREATE TABLE cut (p jsonb CHECK (p ? 'NOPE'));}), 0, 'a table that refuses rows');
 isnt(run(qq{WITH v AS (INSERT INTO cut VALUES ('{"REGION": "us-east-1", "SECRET_KEY": "$secret$secret$secret"}') RETURNING p)
 SELECT connection.create('n18', 'STORAGE', 'S3', p) FROM v;}), 0, 'a failing row cut at 64 bytes');
+# values that reach the statement from a table: no text of the statement
+# shows them, a constraint violation's DETAIL would
+my $reversed = reverse $props;
+# (staged without auto_explain, whose plan would show the folded value)
+is(run(qq{SET auto_explain.log_min_duration = -1;
+CREATE TABLE staged AS SELECT reverse('$reversed')::jsonb AS p;}), 0, 'a table of properties');
+isnt(run(qq{WITH c AS MATERIALIZED (SELECT connection.create('n20', 'STORAGE', 'S3', p) AS made, p FROM staged)
+INSERT INTO cut SELECT jsonb_build_object('SECRET_KEY', p->>'SECRET_KEY') FROM c;}), 0,
+	'a value from a row in a failing row');
+is(run(qq{CREATE TABLE uniq (s text PRIMARY KEY); INSERT INTO uniq SELECT p->>'SECRET_KEY' FROM staged;}), 0,
+	'a table that holds it once');
+isnt(run(qq{WITH c AS MATERIALIZED (SELECT connection.create('n21', 'STORAGE', 'S3', p) AS made, p FROM staged)
+INSERT INTO uniq SELECT p->>'SECRET_KEY' FROM c;}), 0, 'a value from a row in a duplicate key');
 isnt(run(qq{SELECT connection.create('n19', 'STORAGE', 'S3', '$word_props'),
   ('$word_props'::jsonb ->> 'SECRET_KEY')::regclass;}), 0, 'a value read as a name');
 # a string that makes the lexer look into the same prepared statement many
@@ -349,6 +362,10 @@ like($log, qr/duration: [\d.]+ ms  statement: SELECT wrap\('\*\*\*'\)/, 'a wrapp
 like($log, qr/STATEMENT:  SELECT wrap\('\*\*\*', true\)/, 'a failing wrapper\'s STATEMENT line is redacted');
 like($log, qr/parse tree:/, 'debug_print_parse trees are logged');
 like($log, qr/:constvalue \d+ \[\*\*\*\]/, 'their constants are masked');
+like($log, qr/violates check constraint "cut_p_check"\n.*DETAIL:  \(hidden: it may quote a value passed to the connection extension\)/,
+	'a constraint violation is logged, its failing row hidden');
+like($log, qr/duplicate key value violates unique constraint "uniq_pkey"\n.*DETAIL:  \(hidden/,
+	'a duplicate key is logged, its key hidden');
 like($log, qr/deadlock detected/, 'the deadlock is logged');
 like($log, qr/Process \d+: SELECT connection\.create\('\*\*\*', '\*\*\*', '\*\*\*', '\*\*\*'\) FROM/,
 	'the deadlock report shows the other session\'s statement redacted');
