@@ -38,6 +38,7 @@
 #include "http.h"
 #include "privileges.h"
 #include "registry.h"
+#include "wipe.h"
 
 PG_FUNCTION_INFO_V1(connection_create);
 PG_FUNCTION_INFO_V1(connection_alter);
@@ -56,6 +57,21 @@ ConnArgText(FunctionCallInfo fcinfo, int argno, const char *argname)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be null", argname)));
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/*
+ * ConnArgSecret
+ *		Argument argno, which may hold secrets (never NULL here): a copy that
+ *		detoasting made is wiped when the call's memory goes.
+ */
+struct varlena *
+ConnArgSecret(FunctionCallInfo fcinfo, int argno)
+{
+	struct varlena *arg = PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+
+	if ((Pointer) arg != DatumGetPointer(PG_GETARG_DATUM(argno)))
+		ConnWipeVarlena(CurrentMemoryContext, arg);
+	return arg;
 }
 
 /* Boolean argument; NULL is refused like any other NULL argument. */
@@ -388,7 +404,7 @@ connection_create(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("connection properties must not be null"),
 				 errhint("Pass '{}' for a connection without properties.")));
-	ConnCreate(name, category, typname, PG_GETARG_JSONB_P(3),
+	ConnCreate(name, category, typname, (Jsonb *) ConnArgSecret(fcinfo, 3),
 			   PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4)),
 			   arg_bool(fcinfo, 5, "if_not_exists"), arg_bool(fcinfo, 6, "or_replace"));
 	PG_RETURN_VOID();
@@ -509,7 +525,7 @@ connection_alter(PG_FUNCTION_ARGS)
 	/* first of all: whatever fails below, the statement passes secrets */
 	ConnMarkSecretStatement();
 	name = ConnArgName(fcinfo, 0);
-	set = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	set = PG_ARGISNULL(1) ? NULL : (Jsonb *) ConnArgSecret(fcinfo, 1);
 	unset = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
 	newname = PG_ARGISNULL(5) ? NULL :
 		ConnNormalizeName(text_to_cstring(PG_GETARG_TEXT_PP(5)), "connection name");

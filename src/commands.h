@@ -18,6 +18,7 @@
 #include "catalog.h"
 
 extern char *ConnArgText(FunctionCallInfo fcinfo, int argno, const char *argname);
+extern struct varlena *ConnArgSecret(FunctionCallInfo fcinfo, int argno);
 extern char *ConnArgName(FunctionCallInfo fcinfo, int argno);
 extern ConnRow *ConnFetchExisting(const char *name);
 extern ConnRow *ConnFetchOwned(const char *name, const char *newname);

@@ -221,6 +221,7 @@ run_statement(const Statement *s)
 Datum
 connection_execute(PG_FUNCTION_ARGS)
 {
+	struct varlena *arg;
 	char	   *text;
 	Statement  *stmts;
 	int			n;
@@ -229,7 +230,12 @@ connection_execute(PG_FUNCTION_ARGS)
 
 	/* first of all: whatever fails below, the statement passes secrets */
 	ConnMarkSecretStatement();
-	text = ConnArgText(fcinfo, 0, "statement");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("statement must not be null")));
+	arg = ConnArgSecret(fcinfo, 0);
+	text = ConnStrdupWiped(CurrentMemoryContext, VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg));
 	stmts = parse(text, &n);
 	if (n == 0)
 		ereport(ERROR,

@@ -572,6 +572,21 @@ read_digits(const char *s, int *p, int end, int max, int base)
 }
 
 /*
+ * Start buf as room for a decoded copy of len bytes of text, wiped when the
+ * current memory context goes: decoding never lengthens a text (a quote
+ * pair gives one quote, an escape no more bytes than it is written with),
+ * so the buffer is never moved and no unwiped copy is left behind.
+ */
+static void
+init_decoded(StringInfo buf, int len)
+{
+	buf->maxlen = len + 8;
+	buf->data = ConnAllocWiped(CurrentMemoryContext, buf->maxlen);
+	buf->len = 0;
+	buf->cursor = 0;
+}
+
+/*
  * The content of a string constant as PostgreSQL reads it: quotes
  * undoubled, backslash escapes of E'' strings (\n, \x41, \101, \u0041...)
  * and Unicode escapes of U&'' strings decoded.
@@ -582,7 +597,7 @@ decode_string(const char *s, const Token *t)
 	StringInfoData buf;
 	int			p = t->cstart;
 
-	initStringInfo(&buf);
+	init_decoded(&buf, t->cend - t->cstart);
 	while (p < t->cend)
 	{
 		char		c = s[p];
@@ -1084,7 +1099,7 @@ json_unescaped(const char *s, int len)
 {
 	StringInfoData buf;
 
-	initStringInfo(&buf);
+	init_decoded(&buf, len);
 	for (int p = 0; p < len; p++)
 	{
 		long		v;

@@ -34,6 +34,7 @@
 #include "connection.h"
 #include "provider.h"
 #include "registry.h"
+#include "wipe.h"
 
 int			conn_cloud_provider = CONN_CLOUD_NONE;
 
@@ -598,6 +599,18 @@ check_value(const ConnPropDef *def, char *value)
 }
 
 /*
+ * A copy of a value given by the user: an identifier's or a secret's is
+ * wiped when the current memory context goes, whatever error comes first.
+ */
+static char *
+copy_value(const ConnPropDef *def, const char *s, int len)
+{
+	if (def->kind == CONN_PLAIN)
+		return pnstrdup(s, len);
+	return ConnStrdupWiped(CurrentMemoryContext, s, len);
+}
+
+/*
  * Parse a list value: either the items of a JSON array, or a comma-separated
  * string.  Returns the canonical value: the trimmed items joined by ','.
  */
@@ -624,7 +637,7 @@ check_list(const ConnPropDef *def, List *items)
 			start++;
 		while (end > start && item[end - 1] == ' ')
 			end--;
-		item = pnstrdup(item + start, end - start);
+		item = copy_value(def, item + start, end - start);
 		if (item[0] == '\0')
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -649,10 +662,17 @@ scalar_text(const ConnPropDef *def, JsonbValue *v)
 	switch (v->type)
 	{
 		case jbvString:
-			return pnstrdup(v->val.string.val, v->val.string.len);
+			return copy_value(def, v->val.string.val, v->val.string.len);
 		case jbvNumeric:
-			return DatumGetCString(DirectFunctionCall1(numeric_out,
-													   NumericGetDatum(v->val.numeric)));
+			{
+				char	   *digits = DatumGetCString(DirectFunctionCall1(numeric_out,
+																		 NumericGetDatum(v->val.numeric)));
+				char	   *copy = copy_value(def, digits, strlen(digits));
+
+				explicit_bzero(digits, strlen(digits));
+				pfree(digits);
+				return copy;
+			}
 		case jbvBool:
 			return pstrdup(v->val.boolean ? "true" : "false");
 		case jbvNull:
@@ -734,7 +754,7 @@ ConnParseProps(ConnProps *props, Jsonb *json)
 						ereport(ERROR,
 								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 								 errmsg("items of property \"%s\" must be strings", def->name)));
-					items = lappend(items, pnstrdup(elem.val.string.val, elem.val.string.len));
+					items = lappend(items, copy_value(def, elem.val.string.val, elem.val.string.len));
 				}
 			}
 			else

@@ -8,7 +8,7 @@ use Exporter 'import';
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-our @EXPORT = qw(new_key write_keys start_node set_and_reload fails_with);
+our @EXPORT = qw(new_key write_keys start_node set_and_reload fails_with memory_holds);
 
 # A fresh random 256-bit key in hex.
 sub new_key
@@ -68,6 +68,31 @@ sub fails_with
 	isnt($ret, 0, "$name: fails");
 	like($err, qr/ERROR:  $sqlstate: $re/, "$name: $sqlstate");
 	return $err;
+}
+
+# How many times needle is in the private writable memory of process pid
+# (its heap and anonymous mappings; not shared memory), or undef when this
+# system does not let the test read that memory.
+sub memory_holds
+{
+	my ($pid, $needle) = @_;
+	my $count = 0;
+	no warnings 'portable';    # 64-bit addresses
+	open(my $maps, '<', "/proc/$pid/maps") or return undef;
+	open(my $mem, '<:raw', "/proc/$pid/mem") or return undef;
+	my $read_any = 0;
+	while (my $line = <$maps>)
+	{
+		my ($from, $to, $perms) = $line =~ /^([0-9a-f]+)-([0-9a-f]+) (\S+)/ or next;
+		next unless $perms =~ /^rw.p/;
+		my ($a, $b) = (hex($from), hex($to));
+		my $data;
+		next unless sysseek($mem, $a, 0) && sysread($mem, $data, $b - $a);
+		$read_any = 1;
+		my $at = -1;
+		$count++ while (($at = index($data, $needle, $at + 1)) >= 0);
+	}
+	return $read_any ? $count : undef;
 }
 
 1;

@@ -4,8 +4,9 @@
 # the extension's objects; a pgcrypto installed by an ordinary role into a
 # schema of hers cannot be hijacked; a look-alike catalog in a database
 # without the extension is never read nor called; LOCK through a view is
-# refused; and a populated 1.0 installation upgrades to 1.1 (and refuses to
-# while a stranger's object sits in its schema).
+# refused; a populated 1.0 installation upgrades to 1.1 (and refuses to
+# while a stranger's object sits in its schema); and no copy of a secret
+# that the extension makes stays in a backend's memory after the call.
 use strict;
 use warnings FATAL => 'all';
 
@@ -230,6 +231,54 @@ is($node->safe_psql('upgrade', "SELECT connection.property('u_new', 'SECRET_KEY'
 	'upgrade: new connections work');
 ($ret, $out, $err) = as('writer', 'upgrade', 'UPDATE connection.connections SET name = \'x\'');
 like($err, qr/cannot update view "connections"/, 'upgrade: the view cannot be written through');
+
+# ---------------------------------------------------------------------
+# backend memory: no copy of a secret that the extension makes outlives
+# the call, whether it succeeds or fails (values read from a table, so
+# that no text of a statement and no expression of PostgreSQL's holds one)
+# ---------------------------------------------------------------------
+my $needle = 'MemNeedle-' . join('', map { chr(97 + int(rand(26))) } 1 .. 12);
+# the needle reaches the table reversed: no statement's text holds it
+my $staged = reverse qq({"ACCESS_KEY": "AKIAMEMORY", "SECRET_KEY": "$needle", "REGION": "us-east-1"});
+$node->safe_psql('postgres', 'CREATE DATABASE memory');
+$node->safe_psql('memory', qq{
+SET client_min_messages = warning;
+CREATE EXTENSION connection CASCADE;
+CREATE TABLE staged AS SELECT reverse('$staged')::jsonb AS p;
+CREATE TABLE staged_bad AS SELECT p || '{"ZZZZ_BOGUS_KEY": "x"}' AS p FROM staged;
+CREATE TABLE staged_text AS SELECT format('CREATE STORAGE CONNECTION %s TYPE s3 access_key = %L secret_key = %L region = %L',
+       n, 'AKIAMEMORY', p->>'SECRET_KEY', r) AS stmt, ok
+  FROM staged, (VALUES ('mem_x', 'us-east-1', true), ('mem_y', 'us east', false)) AS v(n, r, ok);
+SELECT connection.create('mem_1', 'STORAGE', 'S3', '{"ACCESS_KEY": "AKIAMEMORY", "SECRET_KEY": "x", "REGION": "us-east-1"}');});
+my $mem = $node->background_psql('memory', on_error_stop => 0);
+my $pid = $mem->query_safe('SELECT pg_backend_pid()');
+my %calls = (
+	'create' => q{SELECT connection.create('mem_2', 'STORAGE', 'S3', p) FROM staged},
+	'a failing create' => q{SELECT connection.create('mem_3', 'STORAGE', 'S3', p) FROM staged_bad},
+	'alter' => q{SELECT connection.alter('mem_1', set_properties => p) FROM staged},
+	'an alter of other properties' => q{SELECT connection.alter('mem_1', set_properties => '{"REGION": "us-west-2"}')},
+	'a failing alter' => q{SELECT connection.alter('mem_1', set_properties => p) FROM staged_bad},
+	'execute()' => q{SELECT connection.execute(stmt) FROM staged_text WHERE ok},
+	'a failing execute()' => q{SELECT connection.execute(stmt) FROM staged_text WHERE NOT ok},
+	'desc()' => q{SELECT count(*) FROM connection.desc('mem_1', true)},
+	'rotate_key()' => q{SELECT connection.rotate_key()});
+SKIP:
+{
+	skip 'this system does not let the test read the memory of a backend', 1 + keys %calls
+	  unless defined memory_holds($pid, $needle);
+	foreach my $call (sort keys %calls)
+	{
+		$mem->query($calls{$call});
+		$mem->{stderr} = '';
+		$mem->query_safe('SELECT 1');
+		is(memory_holds($pid, $needle), 0, "backend memory: no copy of the secret after $call");
+	}
+	# the check finds what is there: property() returns the secret (and
+	# the cache keeps it, by design)
+	$mem->query_safe(q{SELECT connection.property('mem_1', 'SECRET_KEY')});
+	ok(memory_holds($pid, $needle) > 0, 'backend memory: the check finds a secret that is there');
+}
+$mem->quit;
 
 $node->stop;
 done_testing();
