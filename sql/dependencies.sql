@@ -51,6 +51,10 @@ SELECT connection.drop('dep_s3');
 \echo :LAST_ERROR_SQLSTATE
 SELECT connection.drop('dep_s3', if_exists => true);
 \echo :LAST_ERROR_SQLSTATE
+-- fails: a rename while registered objects use the connection (by its
+-- name: anyone could take the old name and receive what they send)
+SELECT connection.alter('dep_s3', rename_to => 'dep_s3_renamed');
+\echo :LAST_ERROR_SQLSTATE
 
 -- remove_dependency undoes add_dependency
 SELECT connection.remove_dependency('dep_s3', 'regress_dep.recent'::regclass);

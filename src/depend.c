@@ -15,8 +15,10 @@
  *
  * Records point at connections by id, so a rename keeps them.  A rename
  * rewrites the properties of dependent connections to the new name, and is
- * refused while foreign objects name the connection in their OPTIONS (their
- * owners must change those; see README).
+ * refused while foreign objects name the connection in their OPTIONS or
+ * objects registered with add_dependency() use it (their owners must
+ * change those; see README): the old name must not be left free for
+ * anyone to take while something still uses it.
  *
  * Concurrency: recording takes the connection's name in
  * ShareUpdateExclusiveLock and the dependent object in AccessShareLock
@@ -150,10 +152,11 @@ compare_strings(const ListCell *a, const ListCell *b)
 
 /*
  * The live dependents of a connection, "<object>" strings in a sorted
- * list; records of vanished objects are removed.
+ * list; records of vanished objects are removed.  by_name_only leaves out
+ * the connections that name it in a property (a rename rewrites those).
  */
 static List *
-live_dependents(int64 connid, bool options_only)
+live_dependents(int64 connid, bool by_name_only)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
@@ -164,7 +167,7 @@ live_dependents(int64 connid, bool options_only)
 		char	   *kind;
 		char	   *object;
 
-		if (options_only && dep->deptype != CONN_DEP_OPTIONS)
+		if (by_name_only && dep->deptype == CONN_DEP_PROPERTY)
 			continue;
 		if (!describe_dependent(dep, &kind, &object))
 		{
@@ -401,8 +404,11 @@ ConnDependSyncProperties(const ConnRow *row, const ConnProps *props)
 /*
  * ConnDependBeforeRename
  *		Before connection row is renamed to newname: refuse while foreign
- *		objects name it in their OPTIONS; point the properties of dependent
- *		connections at the new name.
+ *		objects name it in their OPTIONS or objects registered with
+ *		add_dependency() use it (they name it in their text or code: after
+ *		the rename anyone could create the old name and receive what they
+ *		send); point the properties of dependent connections at the new
+ *		name.
  */
 void
 ConnDependBeforeRename(const ConnRow *row, const char *newname)
@@ -413,10 +419,10 @@ ConnDependBeforeRename(const ConnRow *row, const char *newname)
 	if (objects != NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-				 errmsg("cannot rename connection %s because foreign objects name it in their options",
+				 errmsg("cannot rename connection %s because other objects use it by name",
 						row->name),
 				 errdetail("%s", dependents_detail(objects, row->name)),
-				 errhint("Drop the option connection from them, rename the connection, then add the option back with the new name.")));
+				 errhint("Drop their option connection or their record (connection.remove_dependency()), rename the connection, then name it again with the new name.")));
 
 	foreach(lc, ConnDependByRef(row->id))
 	{
