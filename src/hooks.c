@@ -291,6 +291,36 @@ to_error_context(char *text, char *original)
 /* Lines of one report text redacted one by one; past it, all of it is hidden. */
 #define MAX_SQL_LINES 8
 
+/* a translation of PostgreSQL's, if it has one */
+static const char *
+translated(const char *domain, const char *msgid)
+{
+#ifdef ENABLE_NLS
+	if (domain)
+		return dgettext(domain, msgid);
+#endif
+	return msgid;
+}
+
+/*
+ * The length of SPI's 'SQL statement "' before a context line's statement
+ * (which ends the line with a quote), in the server's language; 0 if the
+ * line is not one.
+ */
+static int
+sql_statement_prefix(const char *line)
+{
+	const char *fmt = translated(PG_TEXTDOMAIN("postgres"), "SQL statement \"%s\"");
+	const char *conv = strstr(fmt, "%s");
+	int			prefix = conv ? conv - fmt : 0;
+	int			len = strlen(line);
+
+	if (prefix > 0 && len > prefix && strncmp(line, fmt, prefix) == 0 &&
+		conv[2] == '"' && line[len - 1] == '"')
+		return prefix;
+	return 0;
+}
+
 /*
  * Every line of text that shows a secret-taking call, redacted as SQL; the
  * whole text hidden when more than MAX_SQL_LINES do (the log hook cannot be
@@ -306,23 +336,77 @@ redact_sql_lines(char *text)
 	int			lines = 0;
 
 	if (text == NULL || !ConnMentionsSecretCall(text))
-		return text;
+	{
+		/* SPI's context lines quote their statement: read it unquoted */
+		if (text == NULL || strstr(text, "\"") == NULL)
+			return text;
+	}
 	initStringInfo(&buf);
 	copy = pstrdup(text);
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 	{
+		int			prefix = sql_statement_prefix(line);
+		char	   *sql = prefix > 0 ? pnstrdup(line + prefix, strlen(line) - prefix - 1) : line;
+
 		if (buf.len > 0)
 			appendStringInfoChar(&buf, '\n');
-		if (ConnMentionsSecretCall(line))
+		if (ConnMentionsSecretCall(sql))
 		{
 			/* each line is a question of its own: a bounded number of them */
 			if (++lines > MAX_SQL_LINES)
 				return pstrdup("***");
-			appendStringInfoString(&buf, ConnSqlRedact(line, NULL));
+			appendBinaryStringInfo(&buf, line, prefix);
+			appendStringInfoString(&buf, ConnSqlRedact(sql, NULL));
+			if (prefix > 0)
+				appendStringInfoChar(&buf, '"');
 			changed = true;
 		}
 		else
 			appendStringInfoString(&buf, line);
+	}
+	return changed ? buf.data : text;
+}
+
+/*
+ * The string literals of text, masked: what a plan or a tree that
+ * auto_explain or the server logs shows of a statement's values
+ * ('...' and E'...', as ruleutils.c writes them).
+ */
+static char *
+mask_literals(char *text)
+{
+	StringInfoData buf;
+	bool		changed = false;
+
+	if (text == NULL || strchr(text, '\'') == NULL)
+		return text;
+	initStringInfo(&buf);
+	for (const char *p = text; *p;)
+	{
+		bool		escapes = (*p == 'E' || *p == 'e') && p[1] == '\'' &&
+			(p == text || !(isalnum((unsigned char) p[-1]) || p[-1] == '_'));
+
+		if (*p != '\'' && !escapes)
+		{
+			appendStringInfoChar(&buf, *p++);
+			continue;
+		}
+		if (escapes)
+			p++;
+		for (p++; *p; p++)
+		{
+			if (escapes && *p == '\\' && p[1])
+				p++;
+			else if (*p == '\'' && p[1] == '\'')
+				p++;
+			else if (*p == '\'')
+			{
+				p++;
+				break;
+			}
+		}
+		appendStringInfoString(&buf, "'***'");
+		changed = true;
 	}
 	return changed ? buf.data : text;
 }
@@ -337,17 +421,6 @@ replace_statements(char *text)
 	for (lc = list_head(secret.others); lc; lc = lnext(secret.others, lnext(secret.others, lc)))
 		text = ConnReplaceAll(text, lfirst(lc), lfirst(lnext(secret.others, lc)));
 	return text;
-}
-
-/* a translation of PostgreSQL's, if it has one */
-static const char *
-translated(const char *domain, const char *msgid)
-{
-#ifdef ENABLE_NLS
-	if (domain)
-		return dgettext(domain, msgid);
-#endif
-	return msgid;
 }
 
 /*
@@ -386,6 +459,33 @@ keep_argument(const char *arg, int len)
 }
 
 /*
+ * An argument that the running statement's redacted text shows as a word
+ * (a table, a column, a function named in it) says nothing new; a value
+ * read from a row or a parameter is not in that text.
+ */
+static bool
+keep_shown_argument(const char *arg, int len)
+{
+	const char *text = secret.active ? secret.redacted : NULL;
+	char	   *word;
+
+	if (keep_argument(arg, len))
+		return true;
+	if (text == NULL || len == 0 || (len == 3 && memcmp(arg, "***", 3) == 0))
+		return false;
+	word = pnstrdup(arg, len);
+	for (const char *p = strstr(text, word); p; p = strstr(p + 1, word))
+	{
+		bool		starts = (p == text || !(isalnum((unsigned char) p[-1]) || p[-1] == '_'));
+		bool		ends = !(isalnum((unsigned char) p[len]) || p[len] == '_');
+
+		if (starts && ends)
+			return true;
+	}
+	return false;
+}
+
+/*
  * A report's message without its arguments but the harmless ones, in the
  * report's language (matched against its format, translated as it was).
  */
@@ -395,20 +495,53 @@ masked_message(const ErrorData *edata)
 	if (edata->message_id == NULL || edata->message == NULL)
 		return "***";
 	return ConnMaskArguments(edata->message, translated(edata->domain, edata->message_id),
-							 keep_argument);
+							 keep_shown_argument);
 }
 
 /*
- * Does a context mention a bind parameter ($1...)?  Then the report may be
- * about a parameter's value, which the statement's text does not show.
+ * COPY's context lines quote the line being read (or a column's value):
+ * masked, in any language.
  */
-static bool
-mentions_parameter(const char *context)
+static char *
+mask_copy_lines(char *text)
 {
-	for (const char *p = context; p && *p; p++)
-		if (p[0] == '$' && isdigit((unsigned char) p[1]))
-			return true;
-	return false;
+	static const char *const formats[] = {
+		"COPY %s, line %llu: \"%s\"",
+		"COPY %s, line %s: \"%s\"",
+		NULL
+	};
+	StringInfoData buf;
+	char	   *copy;
+	char	   *save;
+	bool		changed = false;
+
+	if (text == NULL)
+		return NULL;
+	initStringInfo(&buf);
+	copy = pstrdup(text);
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	{
+		char	   *shown = line;
+
+		for (int i = 0; formats[i]; i++)
+		{
+			const char *fmt = translated(PG_TEXTDOMAIN("postgres"), formats[i]);
+			const char *conv = strchr(fmt, '%');
+			int			prefix = conv ? conv - fmt : 0;
+
+			if (prefix > 0 && strncmp(line, fmt, prefix) == 0 &&
+				line[strlen(line) - 1] == fmt[strlen(fmt) - 1])
+			{
+				shown = ConnMaskArguments(line, fmt, keep_shown_argument);
+				changed = true;
+				break;
+			}
+		}
+		if (buf.len > 0)
+			appendStringInfoChar(&buf, '\n');
+		appendStringInfoString(&buf, shown);
+	}
+	return changed ? buf.data : text;
 }
 
 static bool
@@ -429,31 +562,49 @@ redact_current(ErrorData *edata, bool ours)
 	for (int i = 0; i < lengthof(texts); i++)
 	{
 		char	   *t = *texts[i];
+		/* even in our reports, the context and query are others' text */
+		bool		others = !ours || texts[i] == &edata->context ||
+			texts[i] == &edata->internalquery;
 
 		if (t == NULL)
 			continue;
 		t = ConnMaskParameters(replace_statements(t));
-		if (!ours)
+		if (others)
 			t = ConnScrubFragments(redact_sql_lines(t), secret.fragments);
 		*texts[i] = to_error_context(t, *texts[i]);
 	}
+	edata->context = to_error_context(mask_copy_lines(edata->context), edata->context);
 	if (ours)
 		return;
 	if (is_node_tree(edata))
 		edata->detail = to_error_context(ConnMaskTree(edata->detail), edata->detail);
-	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
-		edata->sqlerrcode == ERRCODE_SYNTAX_ERROR ||
-		(edata->elevel >= ERROR && mentions_parameter(edata->context)))
+
+	/*
+	 * Any of PostgreSQL's messages may quote a value read from a row or a
+	 * parameter (relation "<value>" does not exist): their arguments are
+	 * masked but for those the statement's own text shows.  The server's
+	 * lines about the statement itself (log_statement, durations, plans)
+	 * are LOG lines, redacted as text above.
+	 */
+	if (edata->elevel != LOG && edata->elevel != LOG_SERVER_ONLY)
 		edata->message = to_error_context(masked_message(edata), edata->message);
-	/* data exceptions quote input; constraint violations quote rows and keys */
-	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION ||
-		ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
+	else
 	{
-		if (edata->detail)
-			edata->detail = to_error_context(HIDDEN_DETAIL, edata->detail);
-		if (edata->context)
-			edata->context = to_error_context(HIDDEN_DETAIL, edata->context);
+		/* plans of nested statements show parameters' values as literals */
+		edata->message = to_error_context(mask_literals(edata->message), edata->message);
+		edata->detail = to_error_context(mask_literals(edata->detail), edata->detail);
 	}
+	/*
+	 * The detail of an error may quote values too (a failing row, a key, a
+	 * PL/pgSQL function's parameters): hidden, but for a deadlock's (the
+	 * statements it lists are redacted above).
+	 */
+	if (edata->detail && edata->elevel >= ERROR &&
+		ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_TRANSACTION_ROLLBACK)
+		edata->detail = to_error_context(HIDDEN_DETAIL, edata->detail);
+	/* data exceptions quote input in their context too */
+	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION && edata->context)
+		edata->context = to_error_context(HIDDEN_DETAIL, edata->context);
 }
 
 /*

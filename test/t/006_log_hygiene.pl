@@ -163,6 +163,37 @@ is(run(qq{CREATE TABLE uniq (s text PRIMARY KEY); INSERT INTO uniq SELECT p->>'S
 	'a table that holds it once');
 isnt(run(qq{WITH c AS MATERIALIZED (SELECT connection.create('n21', 'STORAGE', 'S3', p) AS made, p FROM staged)
 INSERT INTO uniq SELECT p->>'SECRET_KEY' FROM c;}), 0, 'a value from a row in a duplicate key');
+# the CONTEXT of the extension's own reports is others' text: a call made
+# as dynamic SQL, a NOTICE, a row COPY reads
+is(run(q{CREATE FUNCTION mk(p jsonb, bad boolean) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('SELECT connection.create(%L, %L, %L, %L, if_not_exists => true)',
+                 'n1', 'STORAGE', 'S3', CASE WHEN bad THEN p || '{"BOGUS": "1"}' ELSE p END);
+END $$;}), 0, 'a function that runs create() as dynamic SQL');
+isnt(run(q{SELECT mk(p, true) FROM staged}), 0, 'dynamic SQL: an error of the extension');
+is(run(q{SET log_min_messages = notice; SELECT mk(p, false) FROM staged}), 0,
+	'dynamic SQL: a NOTICE of the extension');
+open(my $copyfh, '>', "$dir/copy.txt") or die;
+print $copyfh reverse($reversed) =~ s/}$/, "BOGUS": "1"}/r, "\n";
+close($copyfh);
+is(run(q{CREATE TABLE stg2 (p jsonb);
+CREATE FUNCTION stg2_make() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM connection.create('n23', 'STORAGE', 'S3', NEW.p); RETURN NEW; END $$;
+CREATE TRIGGER stg2_make BEFORE INSERT ON stg2 FOR EACH ROW EXECUTE FUNCTION stg2_make();}), 0,
+	'a trigger that creates connections from the rows inserted');
+isnt(run(qq{COPY stg2 FROM '$dir/copy.txt'}), 0, 'COPY: an error of the extension about a row');
+# PostgreSQL's messages and details about values read from a row
+isnt(run(q{SELECT connection.create('n24', 'STORAGE', 'S3', p), (p->>'SECRET_KEY')::regclass FROM staged}), 0,
+	'a value from a row read as a relation name');
+is(run(q{CREATE FUNCTION strict_find(k text) RETURNS void LANGUAGE plpgsql AS $$
+#print_strict_params on
+DECLARE x int;
+BEGIN
+  PERFORM connection.create('n25', 'STORAGE', 'S3',
+    jsonb_build_object('ACCESS_KEY', 'AKIASTRICT', 'SECRET_KEY', k, 'REGION', 'us-east-1'));
+  SELECT 1 INTO STRICT x FROM pg_class WHERE relname = k;
+END $$;}), 0, 'a function with print_strict_params');
+isnt(run(q{SELECT strict_find(p->>'SECRET_KEY') FROM staged}), 0, 'print_strict_params: the parameters in DETAIL');
 isnt(run(qq{SELECT connection.create('n19', 'STORAGE', 'S3', '$word_props'),
   ('$word_props'::jsonb ->> 'SECRET_KEY')::regclass;}), 0, 'a value read as a name');
 # a string that makes the lexer look into the same prepared statement many
@@ -338,7 +369,8 @@ like($log, qr/duration: [\d.]+ ms  bind <unnamed>: SELECT connection\.create\(\$
 like($log, qr/Query Text: SELECT connection\.create/, 'auto_explain plans are logged');
 like($log, qr/connection "n1" already exists/, 'errors of the extension are logged');
 like($log, qr/invalid input syntax for type json/, 'core input errors are logged');
-like($log, qr/syntax error at or near "\*\*\*"/, 'syntax errors are logged, without the text they quote');
+like($log, qr/syntax error at or near "(\*\*\*|\{)"/,
+	'syntax errors are logged, quoting only what the redacted statement shows');
 like($log, qr/DETAIL:  \(hidden: it may quote a value passed to the connection extension\)/,
 	'their detail is hidden');
 like($log, qr/STATEMENT:  SELECT connection\.create\('\*\*\*', '\*\*\*', '\*\*\*', '\*\*\*'$/m,
@@ -362,10 +394,17 @@ like($log, qr/duration: [\d.]+ ms  statement: SELECT wrap\('\*\*\*'\)/, 'a wrapp
 like($log, qr/STATEMENT:  SELECT wrap\('\*\*\*', true\)/, 'a failing wrapper\'s STATEMENT line is redacted');
 like($log, qr/parse tree:/, 'debug_print_parse trees are logged');
 like($log, qr/:constvalue \d+ \[\*\*\*\]/, 'their constants are masked');
-like($log, qr/violates check constraint "cut_p_check"\n.*DETAIL:  \(hidden: it may quote a value passed to the connection extension\)/,
+like($log, qr/new row for relation "cut" violates check constraint "\*\*\*"\n.*DETAIL:  \(hidden: it may quote a value passed to the connection extension\)/,
 	'a constraint violation is logged, its failing row hidden');
-like($log, qr/duplicate key value violates unique constraint "uniq_pkey"\n.*DETAIL:  \(hidden/,
+like($log, qr/duplicate key value violates unique constraint "\*\*\*"\n.*DETAIL:  \(hidden/,
 	'a duplicate key is logged, its key hidden');
+like($log, qr/CONTEXT:  SQL statement "SELECT connection\.create\('\*\*\*', '\*\*\*', '\*\*\*', '\*\*\*', if_not_exists => \*\*\*\)"/,
+	'dynamic SQL: the CONTEXT line is redacted');
+like($log, qr/COPY stg2, line \S+: "\*\*\*"/, 'COPY: the line it quotes is masked');
+like($log, qr/Index Cond: \(pg_class\.relname = '\*\*\*'::text\)/,
+	'a nested plan shows a parameter\'s value masked');
+like($log, qr/relation "\*\*\*" does not exist/, 'a relation name read from a row is masked');
+like($log, qr/query returned no rows\n.*DETAIL:  \(hidden/, 'print_strict_params: the DETAIL is hidden');
 like($log, qr/deadlock detected/, 'the deadlock is logged');
 like($log, qr/Process \d+: SELECT connection\.create\('\*\*\*', '\*\*\*', '\*\*\*', '\*\*\*'\) FROM/,
 	'the deadlock report shows the other session\'s statement redacted');
