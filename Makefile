@@ -25,6 +25,7 @@ OBJS = \
 	src/aliyun.o \
 	src/tencent.o \
 	src/sts.o \
+	src/stscache.o \
 	src/storage.o \
 	src/presign.o \
 	src/objects.o \

@@ -179,6 +179,28 @@ CREATE VIEW connection.connections AS
 COMMENT ON VIEW connection.connections IS
 'connection metadata (no property values), one row per connection';
 
+-- Temporary credentials shared by the server's backends (library
+-- preloaded): one row per role-based connection of this database that has
+-- them, never a key, a secret or a token.
+CREATE FUNCTION connection.sts_cache_entries(
+    OUT name text, OUT role_arn text, OUT expiration timestamptz,
+    OUT last_refresh timestamptz, OUT refreshing boolean, OUT sts_calls bigint,
+    OUT backends integer, OUT failures integer, OUT last_error text,
+    OUT last_error_time timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'connection_sts_cache_entries'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.sts_cache_entries() IS
+'the temporary credentials the server shares (library preloaded): per role-based connection of this database, role ARN, expiry, last refresh, calls to STS, backends holding a copy, failures; the last error only for roles that may use the connection; never a key or token';
+
+CREATE VIEW connection.sts_cache AS
+    WITH e AS (SELECT * FROM connection.sts_cache_entries())
+    SELECT * FROM e;
+
+COMMENT ON VIEW connection.sts_cache IS
+'the temporary credentials the server shares, one row per role-based connection of this database that has them (no key, secret or token)';
+
 --
 -- Privileges exactly as the scripts grant them: what default privileges of
 -- the installing role granted on the extension's objects (to any role, with
@@ -225,6 +247,7 @@ END
 $privileges$;
 GRANT USAGE ON SCHEMA connection TO PUBLIC;
 GRANT SELECT ON connection.connections TO PUBLIC;
+GRANT SELECT ON connection.sts_cache TO PUBLIC;
 
 COMMENT ON TABLE connection.pg_connection_reserved IS
 'names of connections dropped with force while objects still named them, reserved for their owners (superusers only)';

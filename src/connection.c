@@ -18,6 +18,7 @@
 #include "connection.h"
 #include "guc.h"
 #include "hooks.h"
+#include "stscache.h"
 
 PG_MODULE_MAGIC;
 
@@ -30,4 +31,5 @@ _PG_init(void)
 	ConnDefineGucs();
 	ConnCacheInit();
 	ConnInstallHooks();
+	ConnStsSharedInit();
 }

@@ -160,7 +160,7 @@ connection_credentials(PG_FUNCTION_ARGS)
 	Jsonb	   *result;
 
 	if (ConnRowRoleMode(row))
-		result = ConnStsCredentials(row);
+		result = ConnStsCredentials(row, 0);
 	else
 		result = ConnDecryptedProps(row);
 	ConnLogUsage(name, "connection.credentials()");

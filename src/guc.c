@@ -18,6 +18,7 @@
 
 #include <limits.h>
 
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "cache.h"
@@ -28,6 +29,7 @@
 #include "registry.h"
 #include "storage.h"
 #include "sts.h"
+#include "stscache.h"
 #include "transfer.h"
 
 bool		conn_log_usage = false;
@@ -132,6 +134,17 @@ ConnDefineGucs(void)
 							   PGC_SUSET,
 							   0,
 							   NULL, NULL, NULL);
+
+	/* a server start setting: only when the library is preloaded */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("connection.sts_shared_entries",
+								"Role-based connections whose temporary credentials the server shares between backends.",
+								"Needs the library in shared_preload_libraries; each entry takes about 11 kB of shared memory; 0 keeps them per backend.",
+								&conn_sts_shared_entries,
+								128, 0, 100000,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
 
 	DefineCustomIntVariable("connection.io_timeout",
 							"Longest wait of an object storage request for a connection or for progress.",

@@ -87,7 +87,7 @@ load_keys(ConnStorage *st, const ConnRow *row)
 	Jsonb	   *creds;
 	MemoryContext old = MemoryContextSwitchTo(st->cxt);
 
-	creds = st->role_mode ? ConnStsCredentials(row) : ConnDecryptedProps(row);
+	creds = st->role_mode ? ConnStsCredentials(row, KEY_MARGIN) : ConnDecryptedProps(row);
 	st->keys.key_id = prop(creds, type->props[ConnKeyProp(type, CONN_IDENTIFIER)].name);
 	st->keys.secret = prop(creds, type->props[ConnKeyProp(type, CONN_SECRET)].name);
 	st->keys.token = prop(creds, "SECURITY_TOKEN");

@@ -19,14 +19,18 @@
  * and SECRET_KEY of S3 and COS, ACCESS_ID and ACCESS_KEY of OSS), so that
  * code written for a keys-mode connection works unchanged.
  *
- * Temporary credentials are kept per backend (never in the catalog, so this
- * works on a hot standby) and handed out again until CONN_STS_MARGIN
- * seconds before they expire.  An entry remembers where the catalog rows of
- * the connection and of its source were read and when they were last
- * modified: any change to either (alter, rename, rotate_key, a new source
- * named by the GUC) makes the next call assume the role afresh.  Cached
- * values live in wiped memory (wipe.c), and the cache starts over once it
- * outgrows connection.cache_memory.
+ * Temporary credentials are never in the catalog (so this works on a hot
+ * standby).  Each backend keeps the answers it got, and hands them out
+ * again until CONN_STS_MARGIN seconds before they expire; with the library
+ * preloaded, answers are also shared by every backend (stscache.c: one
+ * call per connection for the whole server, renewed in the background),
+ * and handed out until shortly before they expire.  An entry remembers
+ * where the catalog rows of the connection and of its source were read
+ * and when they were last modified (ConnStsKey): any change to either
+ * (alter, rename, rotate_key, a new source named by the GUC) makes the
+ * next call assume the role afresh.  Cached values live in wiped memory
+ * (wipe.c), and the backend's cache starts over once it outgrows
+ * connection.cache_memory.
  *
  * Errors never contain a key, a signature or a token: what the provider
  * says is passed on as its error code and message, with the source's key
@@ -51,11 +55,13 @@
 #include "cache.h"
 #include "commands.h"
 #include "connection.h"
+#include "credentials.h"
 #include "crypto.h"
 #include "http.h"
 #include "privileges.h"
 #include "provider.h"
 #include "sts.h"
+#include "stscache.h"
 #include "wipe.h"
 
 /* Temporary credentials are renewed this many seconds before they expire. */
@@ -66,27 +72,18 @@
 
 char	   *conn_sts_source_connection = NULL;
 
-/* Temporary credentials as parsed from a response. */
-typedef struct StsCredentials
-{
-	char	   *key_id;
-	char	   *secret;
-	char	   *token;
-	TimestampTz expiration;
-} StsCredentials;
-
-/* One cached answer, by connection id. */
+/* One answer cached by this backend, by connection id. */
 typedef struct StsCacheEntry
 {
 	int64		id;				/* hash key */
-	ItemPointerData tid;		/* where the connection's row was read */
-	TimestampTz modified;
-	int64		source_id;
-	ItemPointerData source_tid;
-	TimestampTz source_modified;
+	ConnStsKey	key;			/* what it was made from */
+	TimestampTz fetched;
 	TimestampTz expiration;
 	MemoryContext cxt;			/* holds result; wiped when deleted */
 	Jsonb	   *result;
+	int			slot;			/* the shared table's slot held, or -1 */
+	uint64		generation;
+	TimestampTz touched;		/* when the slot was last told it is used */
 } StsCacheEntry;
 
 static HTAB *sts_cache = NULL;
@@ -252,7 +249,7 @@ provider_error(const ConnProvider *provider, const ConnStsRequest *req, long sta
  */
 static void
 read_answer(const ConnProvider *provider, const ConnStsRequest *req,
-			const ConnHttpResponse *resp, StsCredentials *creds)
+			const ConnHttpResponse *resp, ConnTempCreds *creds)
 {
 	ConnStsAnswer answer;
 
@@ -270,7 +267,7 @@ read_answer(const ConnProvider *provider, const ConnStsRequest *req,
 }
 
 /* ---------------------------------------------------------------------
- * The answer, and the cache
+ * The answer, and the caches
  * ---------------------------------------------------------------------
  */
 
@@ -295,7 +292,7 @@ push_pair(JsonbParseState **state, const char *key, const char *value)
  * wiped memory of the current context.
  */
 static Jsonb *
-build_result(const ConnProps *props, const StsCredentials *creds)
+build_result(const ConnProps *props, const ConnTempCreds *creds)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
@@ -325,8 +322,8 @@ build_result(const ConnProps *props, const StsCredentials *creds)
 }
 
 /*
- * The cache of temporary credentials, created (again) when missing or once
- * it has outgrown connection.cache_memory; its entries' results live in
+ * The backend's cache of answers, created (again) when missing or once it
+ * has outgrown connection.cache_memory; its entries' results live in
  * contexts of their own, wiped when deleted.
  */
 static void
@@ -341,7 +338,15 @@ sts_cache_init(void)
 		StsContext = AllocSetContextCreate(TopMemoryContext, "connection STS cache",
 										   ALLOCSET_SMALL_SIZES);
 	else
+	{
+		HASH_SEQ_STATUS seq;
+		StsCacheEntry *entry;
+
+		hash_seq_init(&seq, sts_cache);
+		while ((entry = hash_seq_search(&seq)) != NULL)
+			ConnStsSharedRelease(entry->slot, entry->generation);
 		MemoryContextReset(StsContext);
+	}
 	ctl.keysize = sizeof(int64);
 	ctl.entrysize = sizeof(StsCacheEntry);
 	ctl.hcxt = StsContext;
@@ -356,6 +361,9 @@ forget(StsCacheEntry *entry)
 		MemoryContextDelete(entry->cxt);
 	entry->cxt = NULL;
 	entry->result = NULL;
+	ConnStsSharedRelease(entry->slot, entry->generation);
+	entry->slot = -1;
+	entry->generation = 0;
 }
 
 /* A copy of jb in wiped memory of the current context. */
@@ -369,103 +377,225 @@ copy_jsonb(const Jsonb *jb)
 }
 
 /*
+ * Until when an answer is handed out: CONN_STS_MARGIN seconds before it
+ * expires, or with the shared table (whose refresher renews answers
+ * earlier), shortly before.
+ */
+static TimestampTz
+usable_until(TimestampTz fetched, TimestampTz expiration)
+{
+	if (ConnStsSharedEnabled())
+		return expiration - ConnStsSharedMargin(fetched, expiration);
+	return expiration - (TimestampTz) CONN_STS_MARGIN * USECS_PER_SEC;
+}
+
+/* ---------------------------------------------------------------------
+ * Calls
+ * ---------------------------------------------------------------------
+ */
+
+/* Everything one AssumeRole call needs, checked, from a connection's row. */
+typedef struct StsPlan
+{
+	ConnProps	props;			/* plain properties */
+	const ConnProvider *provider;
+	ConnStsRequest req;
+	const ConnRow *src;
+	ConnStsKey	key;
+} StsPlan;
+
+static void
+plan_call(const ConnRow *row, StsPlan *plan)
+{
+	ConnProps  *props = &plan->props;
+	ConnStsRequest *req = &plan->req;
+
+	ConnRowProps(row, props, false);
+	memset(req, 0, sizeof(*req));
+	req->connname = pstrdup(row->name);
+	plan->provider = ConnProviderOf(ConnPropsCloud(props));
+	req->role_arn = ConnPropValue(props, "ROLE_ARN");
+	memset(&plan->key, 0, sizeof(plan->key));
+	plan->key.dbid = MyDatabaseId;
+	plan->key.id = row->id;
+	plan->key.tid = row->tid;
+	plan->key.modified = row->modified;
+	/* from here on, row may be gone (the source's lookup may replace it) */
+	plan->src = source_row(row, props, plan->provider->cloud);
+	plan->key.source_id = plan->src->id;
+	plan->key.source_tid = plan->src->tid;
+	plan->key.source_modified = plan->src->modified;
+
+	req->external_id = ConnPropValue(props, "EXTERNAL_ID");
+	req->region = ConnPropValue(props, "REGION");
+	req->session_name = ConnPropValue(props, "SESSION_NAME");
+	if (req->session_name == NULL)
+		req->session_name = default_session_name(req->connname);
+	req->duration = ConnPropValue(props, "DURATION_SECONDS");
+	if (req->duration == NULL)
+		req->duration = CONN_STS_DEFAULT_DURATION;
+	req->endpoint_from = ConnPropValue(props, "STS_ENDPOINT") ? "STS_ENDPOINT" :
+		"The default STS endpoint";
+	ConnHttpEndpoint(ConnPropValue(props, "STS_ENDPOINT") ? ConnPropValue(props, "STS_ENDPOINT")
+					 : plan->provider->sts_endpoint(req->region, req->role_arn),
+					 "STS_ENDPOINT", &req->endpoint);
+	if (req->region == NULL)
+		req->region = plan->provider->sts_default_region;
+}
+
+/*
+ * Make the call, signed with the source's keys; the keys, the request and
+ * the answer live in the current context, which the caller wipes (every
+ * plaintext in it is registered with wipe.c).
+ */
+static void
+assume_role(StsPlan *plan, ConnTempCreds *creds)
+{
+	ConnProps	srcprops;
+	ConnHttpResponse resp;
+	ConnStsRequest *req = &plan->req;
+
+	ConnRowProps(plan->src, &srcprops, true);
+	req->key_id = srcprops.values[ConnKeyProp(srcprops.type, CONN_IDENTIFIER)];
+	req->secret = srcprops.values[ConnKeyProp(srcprops.type, CONN_SECRET)];
+
+	plan->provider->sts_call(req, &resp);
+	read_answer(plan->provider, req, &resp, creds);
+	if (creds->expiration <= GetCurrentTimestamp())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("temporary credentials of connection \"%s\" expired at %s, before they arrived",
+						req->connname, format_iso_time(creds->expiration)),
+				 errhint("Check the clock of the database server, and DURATION_SECONDS.")));
+}
+
+/*
+ * Make the call for a slot of the shared table this backend claimed, and
+ * store the answer there; a failure is recorded there first.
+ */
+static uint64
+assume_role_shared(StsPlan *plan, ConnTempCreds *creds, int slot)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		assume_role(plan, creds);
+	}
+	PG_CATCH();
+	{
+		MemoryContext ecxt = MemoryContextSwitchTo(cxt);
+		ErrorData  *edata = CopyErrorData();
+
+		MemoryContextSwitchTo(ecxt);
+		ConnStsSharedFailed(slot, edata->sqlerrcode, edata->message, edata->detail);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return ConnStsSharedPut(slot, &plan->key, creds);
+}
+
+/*
  * ConnStsCredentials
  *		The temporary credentials of a role-based connection the current
- *		user may use (the caller checked), as credentials() returns them:
+ *		user may use (the caller checked), as credentials() returns them,
+ *		valid for at least min_valid_secs more seconds:
  *		from this backend's cache while they are fresh and neither the
- *		connection nor its source has changed, else from AssumeRole.  The
- *		source's keys, the request and the answer live in a context whose
- *		plaintext is wiped however the call ends.
+ *		connection nor its source has changed, else from the shared table
+ *		(library preloaded), else from AssumeRole.  The source's keys, the
+ *		request and the answer live in a context whose plaintext is wiped
+ *		however the call ends.
  */
 Jsonb *
-ConnStsCredentials(const ConnRow *row)
+ConnStsCredentials(const ConnRow *row, int min_valid_secs)
 {
-	ConnProps	props;
-	ConnProps	srcprops;
-	ConnStsRequest req;
-	StsCredentials creds;
-	const ConnProvider *provider;
-	ConnHttpResponse resp;
+	StsPlan		plan;
+	ConnTempCreds creds;
 	StsCacheEntry *entry;
-	const ConnRow *src;
-	int64		id = row->id;
-	ItemPointerData tid = row->tid;
-	TimestampTz modified = row->modified;
-	ItemPointerData src_tid;
 	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz fetched = now;
+	TimestampTz needed = now + (TimestampTz) min_valid_secs * USECS_PER_SEC;
 	MemoryContext cxt;
 	MemoryContext old;
 	Jsonb	   *result;
+	int			slot = -1;
+	uint64		generation = 0;
 	bool		found;
 
-	ConnRowProps(row, &props, false);
-	memset(&req, 0, sizeof(req));
-	req.connname = pstrdup(row->name);
-	provider = ConnProviderOf(ConnPropsCloud(&props));
-	req.role_arn = ConnPropValue(&props, "ROLE_ARN");
-	src = source_row(row, &props, provider->cloud);
-
-	src_tid = src->tid;
+	plan_call(row, &plan);
 	sts_cache_init();
-	entry = hash_search(sts_cache, &id, HASH_ENTER, &found);
+	entry = hash_search(sts_cache, &plan.key.id, HASH_ENTER, &found);
 	if (!found)
 	{
 		entry->cxt = NULL;
 		entry->result = NULL;
+		entry->slot = -1;
+		entry->generation = 0;
+		entry->touched = 0;
 	}
-	if (entry->result &&
-		ItemPointerEquals(&entry->tid, &tid) && entry->modified == modified &&
-		entry->source_id == src->id && ItemPointerEquals(&entry->source_tid, &src_tid) &&
-		entry->source_modified == src->modified &&
-		now < entry->expiration - (TimestampTz) CONN_STS_MARGIN * USECS_PER_SEC)
+	if (entry->result && memcmp(&entry->key, &plan.key, sizeof(ConnStsKey)) == 0 &&
+		now < usable_until(entry->fetched, entry->expiration) && needed < entry->expiration)
+	{
+		if (now >= entry->touched + USECS_PER_SEC)
+		{
+			ConnStsSharedTouch(entry->slot, entry->generation);
+			entry->touched = now;
+		}
 		return copy_jsonb(entry->result);
+	}
 	forget(entry);
-	entry->tid = tid;
-	entry->modified = modified;
-	entry->source_id = src->id;
-	entry->source_tid = src->tid;
-	entry->source_modified = src->modified;
+	entry->key = plan.key;
 
-	req.external_id = ConnPropValue(&props, "EXTERNAL_ID");
-	req.region = ConnPropValue(&props, "REGION");
-	req.session_name = ConnPropValue(&props, "SESSION_NAME");
-	if (req.session_name == NULL)
-		req.session_name = default_session_name(req.connname);
-	req.duration = ConnPropValue(&props, "DURATION_SECONDS");
-	if (req.duration == NULL)
-		req.duration = CONN_STS_DEFAULT_DURATION;
-	req.endpoint_from = ConnPropValue(&props, "STS_ENDPOINT") ? "STS_ENDPOINT" :
-		"The default STS endpoint";
-	ConnHttpEndpoint(ConnPropValue(&props, "STS_ENDPOINT") ? ConnPropValue(&props, "STS_ENDPOINT")
-					 : provider->sts_endpoint(req.region, req.role_arn),
-					 "STS_ENDPOINT", &req.endpoint);
-	if (req.region == NULL)
-		req.region = provider->sts_default_region;
-
+	/* this session's rule first: what others got or met is not its answer */
+	(void) ConnHttpAllowed(&plan.req.endpoint, plan.req.endpoint_from);
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "connection AssumeRole",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	ConnRowProps(src, &srcprops, true);
-	req.key_id = srcprops.values[ConnKeyProp(srcprops.type, CONN_IDENTIFIER)];
-	req.secret = srcprops.values[ConnKeyProp(srcprops.type, CONN_SECRET)];
-
-	provider->sts_call(&req, &resp);
-	read_answer(provider, &req, &resp, &creds);
-	if (creds.expiration <= now)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("temporary credentials of connection \"%s\" expired at %s, before they arrived",
-						req.connname, format_iso_time(creds.expiration)),
-				 errhint("Check the clock of the database server, and DURATION_SECONDS.")));
-
+	if (!ConnStsSharedGet(&plan.key, plan.req.role_arn, needed, &creds, &fetched, &slot, &generation))
+	{
+		if (slot >= 0)
+			generation = assume_role_shared(&plan, &creds, slot);
+		else
+			assume_role(&plan, &creds);
+		fetched = now;
+	}
 	MemoryContextSwitchTo(old);
-	result = build_result(&props, &creds);
+	result = build_result(&plan.props, &creds);
 	MemoryContextDelete(cxt);
 
 	entry->cxt = AllocSetContextCreate(StsContext, "connection STS entry",
 									   ALLOCSET_SMALL_SIZES);
 	entry->result = ConnAllocWiped(entry->cxt, VARSIZE(result));
 	memcpy(entry->result, result, VARSIZE(result));
+	entry->fetched = fetched;
 	entry->expiration = creds.expiration;
+	entry->slot = generation != 0 ? slot : -1;
+	entry->generation = generation;
+	entry->touched = now;
 	return result;
+}
+
+/*
+ * ConnStsRefresh
+ *		For the refresher (stscache.c): renew slot of the shared table, which
+ *		held connection id, if the connection still assumes the same role
+ *		with the same source as the slot was filled for.  Errors as for
+ *		credentials(); the caller records them.
+ */
+void
+ConnStsRefresh(int slot, int64 id)
+{
+	ConnRow    *row = ConnCatalogFetchById(id, CurrentMemoryContext);
+	StsPlan		plan;
+	ConnTempCreds creds;
+
+	if (row == NULL || !row->enabled || !ConnRowRoleMode(row))
+	{
+		ConnStsSharedForget(slot, id);
+		return;
+	}
+	plan_call(row, &plan);
+	if (!ConnStsSharedClaim(slot, &plan.key))
+		return;
+	(void) assume_role_shared(&plan, &creds, slot);
 }

@@ -17,6 +17,7 @@
 /* GUC connection.sts_source_connection */
 extern char *conn_sts_source_connection;
 
-extern Jsonb *ConnStsCredentials(const ConnRow *row);
+extern Jsonb *ConnStsCredentials(const ConnRow *row, int min_valid_secs);
+extern void ConnStsRefresh(int slot, int64 id);
 
 #endif							/* CONNECTION_STS_H */

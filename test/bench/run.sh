@@ -15,7 +15,10 @@
 #                       against one pgcrypto decryption
 #   STS                 credentials() of a role-based connection with cached
 #                       temporary credentials (the STS emulator of the tests)
-#                       against credentials() of a keys-mode connection
+#                       against credentials() of a keys-mode connection; then
+#                       with the library preloaded (shared temporary
+#                       credentials): warm, and the first call of a new
+#                       backend (pgbench -C) against a keys-mode one
 #   warm 100,000        one backend, every connection cached, random calls
 #   show                show() of 100,000 against SELECT ... ORDER BY name
 #   create / drop       10,000 each, one transaction and one per statement,
@@ -120,17 +123,42 @@ SELECT connection.create('sts_role', 'STORAGE', 'S3',
 SQL
 python3 "$WORKDIR/test/sts/emulator.py" trust "$EMU" arn:aws:iam::123456789012:role/bench \
     "$(sql -d "bench_$SMALL" -c "SELECT connection.property('sts_role', 'EXTERNAL_ID')")" >/dev/null
+emu_calls() { python3 -c 'import json, sys, urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/_stats"))["calls"]["aws"])' "$EMU"; }
 sts_r="" sts_k=""
 for r in $(seq "$REPS"); do
     sts_r+="$(tps "bench_$SMALL" sts_role.sql 1) "
     sts_k+="$(tps "bench_$SMALL" sts_keys.sql 1) "
 done
-sts_calls=$(python3 -c 'import json, sys, urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/_stats"))["calls"]["aws"])' "$EMU")
-kill "$EMU_PID" 2>/dev/null || true
+sts_calls=$(emu_calls)
 sts_r=$(median_of "${sts_r}")
 sts_k=$(median_of "${sts_k}")
 row "credentials() of a role-based connection, warm" "$(fmt "$sts_r") tps" "$(fmt "$sts_k") tps (keys mode)" \
     "$(ratio "$sts_r" "$sts_k")" "1 client; $sts_calls AssumeRole calls in all ($REPS backends)"
+
+# the same with the library preloaded: temporary credentials shared in
+# shared memory; a new backend per call (pgbench -C) finds them there
+log "role-based credentials() with the shared table (library preloaded)"
+sql -c "ALTER SYSTEM SET shared_preload_libraries = 'connection'"
+conn_as_runner pg_ctl -D "$DIR/data" -l "$DIR/server.log" -w restart >/dev/null
+before=$(emu_calls)
+sql -d "bench_$SMALL" -c "SELECT connection.credentials('sts_role')" >/dev/null
+shr_r="" shr_k="" shc_r="" shc_k=""
+for r in $(seq "$REPS"); do
+    shc_r+="$(tps "bench_$SMALL" sts_role.sql 1 -C) "
+    shc_k+="$(tps "bench_$SMALL" sts_keys.sql 1 -C) "
+    shr_r+="$(tps "bench_$SMALL" sts_role.sql 1) "
+    shr_k+="$(tps "bench_$SMALL" sts_keys.sql 1) "
+done
+shared_calls=$(( $(emu_calls) - before ))
+kill "$EMU_PID" 2>/dev/null || true
+sql -c "ALTER SYSTEM RESET shared_preload_libraries"
+conn_as_runner pg_ctl -D "$DIR/data" -l "$DIR/server.log" -w restart >/dev/null
+shc_r=$(median_of "${shc_r}"); shc_k=$(median_of "${shc_k}")
+shr_r=$(median_of "${shr_r}"); shr_k=$(median_of "${shr_k}")
+row "first credentials() in a new backend, shared entry warm" "$(fmt "$shc_r") tps" "$(fmt "$shc_k") tps (keys mode)" \
+    "$(ratio "$shc_r" "$shc_k")" "pgbench -C, library preloaded; target >= 1.00x; $shared_calls AssumeRole call(s) in all"
+row "credentials() of a role-based connection, warm, preloaded" "$(fmt "$shr_r") tps" "$(fmt "$shr_k") tps (keys mode)" \
+    "$(ratio "$shr_r" "$shr_k")" "1 client, library preloaded; target: keys-mode speed"
 
 # ---------------------------------------------------------------------------
 # warm 100,000: one backend, all cached, random calls, in-query loop

@@ -71,11 +71,12 @@ sub fails_with
 }
 
 # How many times needle is in the private writable memory of process pid
-# (its heap and anonymous mappings; not shared memory), or undef when this
-# system does not let the test read that memory.
+# (its heap and anonymous mappings), or in its shared memory when $which is
+# 'shared'; undef when this system does not let the test read that memory.
 sub memory_holds
 {
-	my ($pid, $needle) = @_;
+	my ($pid, $needle, $which) = @_;
+	my $kind = ($which // '') eq 'shared' ? 's' : 'p';
 	my $count = 0;
 	no warnings 'portable';    # 64-bit addresses
 	open(my $maps, '<', "/proc/$pid/maps") or return undef;
@@ -84,7 +85,7 @@ sub memory_holds
 	while (my $line = <$maps>)
 	{
 		my ($from, $to, $perms) = $line =~ /^([0-9a-f]+)-([0-9a-f]+) (\S+)/ or next;
-		next unless $perms =~ /^rw.p/;
+		next unless $perms =~ /^rw.$kind/;
 		my ($a, $b) = (hex($from), hex($to));
 		my $data;
 		next unless sysseek($mem, $a, 0) && sysread($mem, $data, $b - $a);

@@ -59,7 +59,9 @@ sub calls { return stats()->{calls}{ $_[0] }; }
 write_keys("$dir/key", new_key());
 # the emulator is on the loopback: listed by address and port, for every
 # role (an ordinary role's endpoints are checked against it too)
+# (the per-backend cache: the shared one is 012_sts_shared.pl's)
 my $node = start_node('sts', "$dir/key", shared_preload_libraries => 'connection',
+	'connection.sts_shared_entries' => '0',
 	wal_level => 'replica', max_wal_senders => '2',
 	'connection.allowed_hosts' => "127.0.0.1:$port, 127.0.0.1:1");
 
@@ -333,5 +335,7 @@ foreach my $s (@seen_secrets)
 	ok(index($log, $s) < 0, 'server log holds no secret') if $s;
 }
 
+is($node->safe_psql('postgres', 'SELECT count(*) FROM connection.sts_cache'), '0',
+	'with connection.sts_shared_entries = 0 nothing is shared and the view is empty');
 $node->stop;
 done_testing();

@@ -93,7 +93,7 @@ is($node->safe_psql('defaults', q{
 	  FROM pg_class c, unnest(ARRAY['SELECT', 'UPDATE', 'TRIGGER', 'REFERENCES']) AS p
 	 WHERE c.relnamespace = 'connection'::regnamespace AND c.relkind IN ('r', 'v')
 	   AND has_table_privilege('alice', c.oid, p)}),
-	'connections:SELECT', 'default privileges: alice holds nothing on the catalog (the view is PUBLIC)');
+	'connections:SELECT,sts_cache:SELECT', 'default privileges: alice holds nothing on the catalog (the views are PUBLIC)');
 is($node->safe_psql('defaults', q{
 	SELECT has_schema_privilege('alice', 'connection', 'CREATE')
 	    OR has_function_privilege('alice', 'connection.rotate_key()', 'EXECUTE')}),

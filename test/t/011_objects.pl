@@ -274,6 +274,8 @@ foreach my $p (sort keys %role)
 # credentials that run out in the middle of an export are fetched again
 my $calls = stats()->{calls}{aws};
 control(expires_in => 302, faults => { part_delay => 0.6 });
+# (a change of the connection: the credentials shared by the server are not used)
+sql(q{SELECT connection.alter('role_aws', set_properties => '{"SESSION_NAME": "long-export"}')});
 cmp_ok(sql("SELECT parts FROM connection.export_query('role_aws', 'lake/long.csv', 'SELECT * FROM big', 'format csv')"),
 	'>', 5, 'an export outlives its temporary credentials');
 cmp_ok(stats()->{calls}{aws} - $calls, '>=', 2, 'temporary credentials fetched again mid-transfer');

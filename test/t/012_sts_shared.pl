@@ -1,0 +1,221 @@
+# Temporary credentials shared by the whole server (issue 16), against the
+# STS emulator: 8 backends making 100 calls each make one AssumeRole call;
+# credentials with a short lifetime are renewed in the background while a
+# session keeps using them, without any call waiting for STS; when STS
+# fails the refresher backs off, calls go on with the old credentials until
+# shortly before they expire and then fail with the provider's error, and
+# shared memory no longer holds them; alter, disable and rotate_key() reach
+# every backend at once; the view's rows (no key, secret or token; the last
+# error only for roles that may use the connection); a hot standby.
+use strict;
+use warnings FATAL => 'all';
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use ConnTest;
+use HTTP::Tiny;
+use IPC::Run;
+use JSON::PP;
+use Time::HiRes qw(time usleep);
+
+my $dir = PostgreSQL::Test::Utils::tempdir;
+my $emulator = "$FindBin::RealBin/../sts/emulator.py";
+my @source = ('AKIAEXAMPLESOURCE1', 'aws/source+secret=1');
+
+my $portfile = "$dir/emulator.port";
+my $emu = IPC::Run::start(
+	[ 'python3', $emulator, '--port-file', $portfile, '--key', "$source[0]=$source[1]" ],
+	'>', "$dir/emulator.out", '2>', "$dir/emulator.log");
+END { local $?; $emu->kill_kill if $emu; }
+for (1 .. 100) { last if -s $portfile; usleep(100_000); }
+die "the STS emulator did not start" unless -s $portfile;
+my $port = slurp_file($portfile);
+my $base = "http://127.0.0.1:$port";
+my $http = HTTP::Tiny->new(timeout => 30);
+
+sub control
+{
+	my %settings = @_;
+	die "emulator control failed"
+	  unless $http->post("$base/_control", { content => encode_json(\%settings) })->{success};
+	return;
+}
+sub calls { return decode_json($http->get("$base/_stats")->{content})->{calls}{aws}; }
+
+write_keys("$dir/key", new_key(), new_key());
+my $node = start_node('shared', "$dir/key", shared_preload_libraries => 'connection',
+	wal_level => 'replica', max_wal_senders => '2',
+	'connection.allowed_hosts' => "127.0.0.1:$port");
+
+my %arn = map { $_ => "arn:aws:iam::123456789012:role/$_" } qw(reader short failing);
+$node->safe_psql('postgres', qq{
+CREATE ROLE app LOGIN;
+CREATE ROLE outsider LOGIN;
+SELECT connection.create('src', 'STORAGE', 'S3',
+  '{"ACCESS_KEY": "$source[0]", "SECRET_KEY": "$source[1]", "REGION": "us-east-1", "ENDPOINT": "$base"}');
+SELECT connection.create(n, 'STORAGE', 'S3', jsonb_build_object('ROLE_ARN', 'arn:aws:iam::123456789012:role/' || n,
+  'REGION', 'us-east-1', 'SOURCE_CONNECTION', 'src', 'STS_ENDPOINT', '$base', 'ENDPOINT', '$base'))
+  FROM unnest(ARRAY['reader', 'short', 'failing']) AS n;
+SELECT connection.grant_usage(n, 'app') FROM unnest(ARRAY['reader', 'short', 'failing']) AS n;});
+my %roles = map { $arn{$_} => $node->safe_psql('postgres', "SELECT connection.property('$_', 'EXTERNAL_ID')") }
+  keys %arn;
+control(roles => \%roles, mode => 'ok', expires_in => 3600);
+
+# ---------------------------------------------------------------------
+# one call for the whole server
+# ---------------------------------------------------------------------
+open(my $fh, '>', "$dir/creds.sql") or die;
+print $fh "SELECT connection.credentials('reader');\n";
+close($fh);
+my $before = calls();
+$node->command_ok([ 'pgbench', '-n', '-c', '8', '-j', '2', '-t', '100', '-f', "$dir/creds.sql",
+	'-U', 'app', '-d', $node->connstr('postgres') ], '8 backends, 100 calls each');
+is(calls() - $before, 1, '8 backends and 800 calls made one AssumeRole call');
+my $creds = decode_json($node->safe_psql('postgres', "SELECT connection.credentials('reader')"));
+is(calls() - $before, 1, 'a new backend gets them from shared memory');
+
+my $row = $node->safe_psql('postgres', q{SELECT role_arn, expiration IS NOT NULL, last_refresh IS NOT NULL,
+  refreshing, sts_calls, failures, last_error IS NULL FROM connection.sts_cache WHERE name = 'reader'});
+is($row, "$arn{reader}|t|t|f|1|0|t", 'the view: role ARN, expiry, last refresh, one call');
+my $all = $node->safe_psql('postgres', 'SELECT * FROM connection.sts_cache');
+ok(index($all, $creds->{ACCESS_KEY_ID}) < 0 && index($all, $creds->{SECRET}) < 0
+	  && index($all, $creds->{SECURITY_TOKEN}) < 0, 'the view shows no key, secret or token');
+
+# backends holding a copy
+my @bg = map { $node->background_psql('postgres', on_error_stop => 0) } 1 .. 2;
+$_->query_safe("SELECT connection.credentials('reader')") foreach @bg;
+is($node->safe_psql('postgres', q{SELECT backends FROM connection.sts_cache WHERE name = 'reader'}), '2',
+	'the view: two backends hold a copy');
+
+# ---------------------------------------------------------------------
+# changes reach every backend at once
+# ---------------------------------------------------------------------
+sub secret_in { my ($s, $name) = @_; return $s->query_safe("SELECT connection.credentials('$name')->>'SECRET'"); }
+my @old = map { secret_in($_, 'reader') } @bg;
+is($old[0], $old[1], 'both backends hand out the same credentials');
+$before = calls();
+$node->safe_psql('postgres', q{SELECT connection.alter('reader', set_properties => '{"SESSION_NAME": "changed"}')});
+my @new = map { secret_in($_, 'reader') } @bg;
+ok($new[0] ne $old[0] && $new[0] eq $new[1], 'alter: both backends hand out new credentials');
+is(calls() - $before, 1, 'alter: one call for both');
+$node->safe_psql('postgres', q{SELECT connection.alter('reader', enabled => false)});
+foreach my $s (@bg)
+{
+	$s->{stderr} = '';
+	$s->query("SELECT connection.credentials('reader')");
+	like($s->{stderr}, qr/connection "reader" is disabled/, 'disable: refused at once in an open backend');
+	$s->{stderr} = '';
+}
+$node->safe_psql('postgres', q{SELECT connection.alter('reader', enabled => true)});
+@old = map { secret_in($_, 'reader') } @bg;
+$before = calls();
+# the second key becomes the current one, and rotate_key() moves every row to it
+my @keys = grep { !/^#/ } split /\n/, slurp_file("$dir/key");
+write_keys("$dir/key", reverse @keys);
+$node->reload;
+$node->safe_psql('postgres', q{SELECT connection.rotate_key()});
+@new = map { secret_in($_, 'reader') } @bg;
+ok($new[0] ne $old[0] && $new[0] eq $new[1], 'rotate_key(): both backends hand out new credentials');
+is(calls() - $before, 1, 'rotate_key(): one call for both');
+$_->quit foreach @bg;
+
+# the view's last error is for roles that may use the connection
+control(mode => 'deny');
+$node->safe_psql('postgres', q{SELECT connection.alter('failing', set_properties => '{"SESSION_NAME": "denied"}')});
+fails_with($node, "SELECT connection.credentials('failing')", '28000', 'AWS STS did not issue credentials',
+	'a denied call fails with the provider\'s error');
+control(mode => 'ok');
+is($node->safe_psql('postgres', q{SELECT failures, last_error IS NOT NULL FROM connection.sts_cache WHERE name = 'failing'},
+	extra_params => [ '-U', 'app' ]), '1|t', 'the view: a role with USAGE sees the last error');
+is($node->safe_psql('postgres', q{SELECT failures, last_error IS NULL FROM connection.sts_cache WHERE name = 'failing'},
+	extra_params => [ '-U', 'outsider' ]), '1|t', 'the view: a role without USAGE does not');
+
+# ---------------------------------------------------------------------
+# renewed in the background while in use, nobody waiting for STS
+# ---------------------------------------------------------------------
+control(mode => 'ok', expires_in => 30);
+my $s = $node->background_psql('postgres', on_error_stop => 0);
+$before = calls();
+my %expirations;
+$expirations{ $s->query_safe("SELECT connection.credentials('short')->>'EXPIRATION'") } = 1;
+# from now on a call of a backend's own would take two seconds
+control(mode => 'slow', slow => 2, expires_in => 30);
+my ($slowest, $start) = (0, time);
+while (time - $start < 34)
+{
+	my $t0 = time;
+	$expirations{ $s->query_safe("SELECT connection.credentials('short')->>'EXPIRATION'") } = 1;
+	$slowest = time - $t0 if time - $t0 > $slowest;
+	usleep(500_000);
+}
+ok(keys %expirations >= 2, 'short-lived credentials were renewed ('
+	  . scalar(keys %expirations) . ' expirations seen over 34 s)');
+ok($slowest < 1.5, sprintf('no call waited for STS (slowest %.3f s)', $slowest));
+ok(calls() - $before >= 2, 'the refresher made the calls (' . (calls() - $before) . ')');
+
+# ---------------------------------------------------------------------
+# STS failing: back off, serve the old credentials until shortly before
+# they expire, then fail; shared memory holds them no more
+# ---------------------------------------------------------------------
+control(mode => 'ok', expires_in => 30);
+my $temp = decode_json($s->query_safe("SELECT connection.alter('short', set_properties => '{\"SESSION_NAME\": \"again\"}');
+SELECT connection.credentials('short')"));
+my $backend = $node->safe_psql('postgres', 'SELECT pg_backend_pid()');
+my $shared_holds = sub { return memory_holds($_[0], $temp->{SECRET}, 'shared'); };
+my $pid = $s->query_safe('SELECT pg_backend_pid()');
+SKIP:
+{
+	skip 'this system does not let the test read the memory of a backend', 1
+	  unless defined $shared_holds->($pid);
+	ok($shared_holds->($pid) > 0, 'shared memory holds valid credentials');
+}
+control(mode => 'error500', expires_in => 30);
+$before = calls();
+my ($worked, $failed, $error) = (0, 0, '');
+$start = time;
+while (time - $start < 32)
+{
+	$s->{stderr} = '';
+	my $out = $s->query("SELECT connection.credentials('short')->>'SECRET'");
+	if ($s->{stderr} eq '' && $out eq $temp->{SECRET}) { $worked++; }
+	elsif ($s->{stderr} ne '') { $failed++; $error = $s->{stderr}; }
+	usleep(500_000);
+}
+ok($worked >= 40, "calls went on with the old credentials ($worked)");
+ok($failed >= 3, "then failed ($failed)");
+like($error, qr/AWS STS did not issue credentials for connection "short"\nDETAIL:  HTTP status 500/,
+	'with the provider\'s error');
+my $attempts = calls() - $before;
+ok($attempts >= 2 && $attempts <= 12, "the refresher backed off ($attempts calls in 32 s)");
+SKIP:
+{
+	skip 'this system does not let the test read the memory of a backend', 1
+	  unless defined $shared_holds->($pid);
+	# the refresher wipes what expired within a second
+	sleep 2;
+	is($shared_holds->($pid), 0, 'shared memory no longer holds expired credentials');
+}
+$s->quit;
+control(mode => 'ok', expires_in => 3600);
+
+# ---------------------------------------------------------------------
+# a hot standby shares its own
+# ---------------------------------------------------------------------
+$node->backup('b');
+my $standby = PostgreSQL::Test::Cluster->new('standby');
+$standby->init_from_backup($node, 'b', has_streaming => 1);
+$standby->start;
+$node->wait_for_catchup($standby);
+$before = calls();
+$standby->command_ok([ 'pgbench', '-n', '-c', '4', '-j', '2', '-t', '50', '-f', "$dir/creds.sql",
+	'-U', 'app', '-d', $standby->connstr('postgres') ], 'standby: 4 backends, 50 calls each');
+is(calls() - $before, 1, 'standby: one AssumeRole call');
+is($standby->safe_psql('postgres', q{SELECT sts_calls FROM connection.sts_cache WHERE name = 'reader'}), '1',
+	'standby: the view');
+$standby->stop;
+
+$node->stop;
+done_testing();
