@@ -160,6 +160,26 @@ DROP SEQUENCE connection.pg_connection_id_seq;
 -- another cluster resolves the name again (an oid column would hand every
 -- connection to whichever role has that number there, or to none).  The
 -- view reads the column, so it is made again.
+DO $views$
+DECLARE
+    users text;
+BEGIN
+    SELECT pg_catalog.string_agg(DISTINCT r.ev_class::pg_catalog.regclass::pg_catalog.text, ', ')
+      INTO users
+      FROM pg_catalog.pg_depend AS d
+      JOIN pg_catalog.pg_rewrite AS r ON r.oid = d.objid
+     WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+       AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+       AND d.refobjid = 'connection.connections'::pg_catalog.regclass
+       AND r.ev_class <> 'connection.connections'::pg_catalog.regclass;
+    IF users IS NOT NULL THEN
+        RAISE EXCEPTION 'views outside extension "connection" use its view connection.connections'
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  DETAIL = 'Views: ' || users || '. The update makes the view again.',
+                  HINT = 'Drop them (keep their definitions: pg_get_viewdef), update the extension, then create them again.';
+    END IF;
+END
+$views$;
 DROP VIEW connection.connections;
 ALTER TABLE connection.pg_connection ALTER COLUMN owner TYPE pg_catalog.regrole;
 
@@ -341,3 +361,18 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION connection.export_query(text, text, text, text) IS
 'COPY (query) TO the object bucket/key WITH (options), in parts, gzip when the key ends in .gz; an error or cancel aborts it; an external side effect once it returns (owner, USAGE holders, superusers)';
+
+-- Records of what uses a connection are the object owner's to make and to
+-- remove (besides USAGE on the connection)
+COMMENT ON FUNCTION connection.add_dependency(text, regclass, oid, integer, text) IS
+'record that a PostgreSQL object uses a connection, so that drop() refuses to orphan it and a rename to free its name (USAGE on the connection, owner of the object)';
+COMMENT ON FUNCTION connection.add_dependency(text, regclass, text) IS
+'record that a table, view or foreign table uses a connection (USAGE on the connection, owner of the relation)';
+COMMENT ON FUNCTION connection.add_dependency(text, regprocedure, text) IS
+'record that a function (standing in for a remote function, say) uses a connection (USAGE on the connection, owner of the function)';
+COMMENT ON FUNCTION connection.remove_dependency(text, regclass, oid, integer) IS
+'forget a dependency recorded with add_dependency() (USAGE on the connection, owner of the object)';
+COMMENT ON FUNCTION connection.remove_dependency(text, regclass) IS
+'forget that a relation uses a connection (USAGE on the connection, owner of the relation)';
+COMMENT ON FUNCTION connection.remove_dependency(text, regprocedure) IS
+'forget that a function uses a connection (USAGE on the connection, owner of the function)';

@@ -43,6 +43,18 @@ SET ROLE regress_conn_outsider;
 SELECT connection.add_dependency('dep_s3', 'pg_class', 'pg_class'::regclass);
 \echo :LAST_ERROR_SQLSTATE
 SET ROLE regress_conn_super;
+-- fails: a role that may use the connection, but does not own the object,
+-- neither records it nor removes its record (which keeps the connection's
+-- name from being freed while the object uses it)
+SELECT connection.grant_usage('dep_s3', 'regress_conn_grantee');
+SELECT 'regress_dep.events'::regclass::oid AS events_oid \gset
+SET ROLE regress_conn_grantee;
+SELECT connection.add_dependency('dep_s3', 'pg_class', :events_oid);
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.remove_dependency('dep_s3', 'pg_class', :events_oid);
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_conn_super;
+SELECT connection.revoke_usage('dep_s3', 'regress_conn_grantee');
 
 -- =====================================================================
 -- drop refuses, and force overrides

@@ -935,6 +935,87 @@ ConnDependDelete(const ConnDepend *dep)
  * ---------------------------------------------------------------------
  */
 
+static ConnReservation *
+reservation_from_tuple(Relation rel, HeapTuple tup)
+{
+	Datum		values[Natts_pg_connection_reserved];
+	bool		nulls[Natts_pg_connection_reserved];
+	ConnReservation *res = palloc(sizeof(ConnReservation));
+
+	heap_deform_tuple(tup, RelationGetDescr(rel), values, nulls);
+	res->name = TextDatumGetCString(values[Anum_pg_connection_reserved_name - 1]);
+	res->owner = DatumGetObjectId(values[Anum_pg_connection_reserved_owner - 1]);
+	res->connid = DatumGetInt64(values[Anum_pg_connection_reserved_connid - 1]);
+	res->tid = tup->t_self;
+	return res;
+}
+
+/*
+ * ConnReservationsOwnedBy
+ *		The reservations held by one of roleids, in the current context.
+ */
+List *
+ConnReservationsOwnedBy(List *roleids)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *result = NIL;
+
+	lookup_catalog();
+	if (!OidIsValid(reserved_relid))
+		return NIL;				/* version 1.0 of the SQL objects */
+	rel = table_open(reserved_relid, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		ConnReservation *res = reservation_from_tuple(rel, tup);
+
+		if (list_member_oid(roleids, res->owner))
+			result = lappend(result, res);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/*
+ * ConnReservationSetOwner
+ *		Give a reservation to another role.
+ */
+void
+ConnReservationSetOwner(const ConnReservation *res, Oid newowner)
+{
+	Relation	rel;
+	HeapTuple	tup;
+	HeapTuple	newtup;
+	Datum		values[Natts_pg_connection_reserved] = {0};
+	bool		nulls[Natts_pg_connection_reserved] = {false};
+	bool		replace[Natts_pg_connection_reserved] = {false};
+
+	lookup_catalog();
+	rel = table_open(reserved_relid, RowExclusiveLock);
+	{
+		SysScanDesc scan;
+		ScanKeyData skey;
+
+		ScanKeyInit(&skey, Anum_pg_connection_reserved_name, BTEqualStrategyNumber, F_TEXTEQ,
+					CStringGetTextDatum(res->name));
+		scan = systable_beginscan(rel, reserved_name_index, true, NULL, 1, &skey);
+		tup = systable_getnext(scan);
+		if (HeapTupleIsValid(tup))
+		{
+			values[Anum_pg_connection_reserved_owner - 1] = ObjectIdGetDatum(newowner);
+			replace[Anum_pg_connection_reserved_owner - 1] = true;
+			newtup = heap_modify_tuple(tup, RelationGetDescr(rel), values, nulls, replace);
+			CatalogTupleUpdate(rel, &newtup->t_self, newtup);
+		}
+		systable_endscan(scan);
+	}
+	table_close(rel, NoLock);
+	CommandCounterIncrement();
+}
+
 /* The reservation whose column attno equals key, in the current context. */
 static ConnReservation *
 fetch_reservation(AttrNumber attno, RegProcedure eqproc, Datum key, Oid indexid)
@@ -952,17 +1033,7 @@ fetch_reservation(AttrNumber attno, RegProcedure eqproc, Datum key, Oid indexid)
 	scan = systable_beginscan(rel, indexid, true, NULL, 1, &skey);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
-	{
-		Datum		values[Natts_pg_connection_reserved];
-		bool		nulls[Natts_pg_connection_reserved];
-
-		heap_deform_tuple(tup, RelationGetDescr(rel), values, nulls);
-		res = palloc(sizeof(ConnReservation));
-		res->name = TextDatumGetCString(values[Anum_pg_connection_reserved_name - 1]);
-		res->owner = DatumGetObjectId(values[Anum_pg_connection_reserved_owner - 1]);
-		res->connid = DatumGetInt64(values[Anum_pg_connection_reserved_connid - 1]);
-		res->tid = tup->t_self;
-	}
+		res = reservation_from_tuple(rel, tup);
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return res;

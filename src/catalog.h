@@ -149,5 +149,7 @@ extern ConnReservation *ConnReservationFetch(const char *name);
 extern ConnReservation *ConnReservationByConnid(int64 connid);
 extern void ConnReservationInsert(const ConnRow *row);
 extern void ConnReservationDelete(const ConnReservation *res);
+extern List *ConnReservationsOwnedBy(List *roleids);
+extern void ConnReservationSetOwner(const ConnReservation *res, Oid newowner);
 
 #endif							/* CONNECTION_CATALOG_H */

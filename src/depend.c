@@ -48,6 +48,8 @@
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_user_mapping.h"
+#include "access/table.h"
+#include "utils/acl.h"
 #include "commands/defrem.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -507,6 +509,68 @@ lock_existing_object(const ObjectAddress *addr)
 }
 
 /*
+ * The role that owns an object: its catalog's owner column; a user
+ * mapping's is its server's owner, a column's its table's.  InvalidOid if
+ * the catalog has no owner column.
+ */
+static Oid
+object_owner(const ObjectAddress *addr)
+{
+	Relation	rel;
+	HeapTuple	tup;
+	AttrNumber	owner_att;
+	Oid			owner = InvalidOid;
+	bool		isnull;
+
+	if (addr->classId == UserMappingRelationId)
+	{
+		HeapTuple	um = SearchSysCache1(USERMAPPINGOID, ObjectIdGetDatum(addr->objectId));
+
+		if (HeapTupleIsValid(um))
+		{
+			owner = GetForeignServer(((Form_pg_user_mapping) GETSTRUCT(um))->umserver)->owner;
+			ReleaseSysCache(um);
+		}
+		return owner;
+	}
+	owner_att = get_object_attnum_owner(addr->classId);
+	if (owner_att == InvalidAttrNumber)
+		return InvalidOid;
+	rel = table_open(addr->classId, AccessShareLock);
+	tup = get_catalog_object_by_oid(rel, get_object_attnum_oid(addr->classId), addr->objectId);
+	if (HeapTupleIsValid(tup))
+	{
+		Datum		d = heap_getattr(tup, owner_att, RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			owner = DatumGetObjectId(d);
+	}
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+/*
+ * Only an object's owner (or a superuser) records, or removes the record,
+ * that it uses a connection: nobody else may pin a connection with another
+ * role's object, nor remove the record that keeps its name from being
+ * freed while the object uses it.
+ */
+static void
+check_object_owner(const ObjectAddress *addr, const char *desc)
+{
+	Oid			owner;
+
+	if (superuser())
+		return;
+	owner = object_owner(addr);
+	if (!OidIsValid(owner) || !has_privs_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of %s", desc),
+				 errdetail("Only the owner of an object records, or removes the record, that it uses a connection.")));
+}
+
+/*
  * The usable connection of a name, its name locked for writing dependency
  * records; reports 42704 / 42501.
  */
@@ -567,7 +631,7 @@ add_dependency(FunctionCallInfo fcinfo, const ObjectAddress *addr, int descarg)
 
 	PreventCommandIfReadOnly("connection.add_dependency()");
 	row = connection_for_records(name);
-	lock_existing_object(addr);
+	check_object_owner(addr, lock_existing_object(addr));
 
 	old = find_record(row->id, addr);
 	if (old)
@@ -604,6 +668,13 @@ remove_dependency(FunctionCallInfo fcinfo, const ObjectAddress *addr)
 	PreventCommandIfReadOnly("connection.remove_dependency()");
 	row = connection_for_records(name);
 	dep = find_record(row->id, addr);
+	if (dep != NULL)
+	{
+		char	   *desc = getObjectDescription(addr, true);
+
+		check_object_owner(addr, desc ? desc : psprintf("object %u of %s", addr->objectId,
+														get_rel_name(addr->classId)));
+	}
 	if (dep == NULL || dep->deptype != CONN_DEP_MANUAL)
 	{
 		char	   *desc = getObjectDescription(addr, true);

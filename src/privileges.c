@@ -261,6 +261,18 @@ ConnCheckDropRole(Oid roleid, const char *rolename)
 		}
 	}
 
+	foreach(lc, ConnReservationsOwnedBy(list_make1_oid(roleid)))
+	{
+		ConnReservation *res = lfirst(lc);
+
+		if (n++ < MAX_REPORTED_DEPS)
+		{
+			if (detail.len > 0)
+				appendStringInfoChar(&detail, '\n');
+			appendStringInfo(&detail, "owner of the reserved name of dropped connection %s", res->name);
+		}
+	}
+
 	if (n > MAX_REPORTED_DEPS)
 		appendStringInfo(&detail, "\nand %d other connections", n - MAX_REPORTED_DEPS);
 	if (n > 0)
@@ -322,16 +334,33 @@ owned_or_granted(const ConnRow *row, List *roleids)
 	return false;
 }
 
+/* Give the names reserved for roleids to newowner. */
+static void
+reassign_reservations(List *roleids, Oid newowner)
+{
+	ListCell   *lc;
+
+	foreach(lc, ConnReservationsOwnedBy(roleids))
+	{
+		ConnReservation *res = lfirst(lc);
+
+		ConnCatalogLockNames(res->name, NULL);
+		ConnReservationSetOwner(res, newowner);
+	}
+}
+
 /*
  * ConnReassignOwned
  *		After REASSIGN OWNED BY roleids TO newowner: give their connections
- *		to newowner.
+ *		and reserved names to newowner.
  */
 void
 ConnReassignOwned(List *roleids, Oid newowner)
 {
 	ListCell   *lc;
 	bool		changed = false;
+
+	reassign_reservations(roleids, newowner);
 
 	foreach(lc, lock_rows(owned_by, roleids))
 	{
@@ -350,14 +379,18 @@ ConnReassignOwned(List *roleids, Oid newowner)
 /*
  * ConnDropOwned
  *		After DROP OWNED BY roleids: drop their connections (refusing, as
- *		drop() does, while other objects depend on them, unless cascade) and
- *		revoke their privileges on the others.
+ *		drop() does, while other objects depend on them, unless cascade),
+ *		revoke their privileges on the others, and give the names reserved
+ *		for them to the bootstrap superuser (objects still use them).
  */
 void
 ConnDropOwned(List *roleids, bool cascade)
 {
 	ListCell   *lc;
 	bool		changed = false;
+
+	/* a name stays reserved while objects use it: for superusers only */
+	reassign_reservations(roleids, BOOTSTRAP_SUPERUSERID);
 
 	foreach(lc, lock_rows(owned_or_granted, roleids))
 	{

@@ -1,5 +1,5 @@
 # Roles and connections with the library preloaded: DROP ROLE is refused
-# while a role owns connections or holds grants on them, REASSIGN OWNED
+# while a role owns connections, holds reserved names or grants on them, REASSIGN OWNED
 # moves them, DROP OWNED drops them and removes grants; an orphaned owner
 # never breaks show() or desc() (issue: ownership, USAGE grants).
 use strict;
@@ -85,6 +85,38 @@ like($node->safe_psql('postgres', "SELECT string_agg(info_name || '=' || info_va
 	qr/owner=unknown \(OID=\d+\)/, 'desc works with an orphaned owner');
 $node->safe_psql('postgres', "SELECT connection.alter('e1', owner => 'frank')");
 is(owners(), 'e1:frank', 'a superuser gives an orphaned connection a new owner');
+
+# names reserved after a drop with force follow their role: DROP ROLE is
+# refused, REASSIGN OWNED moves them, DROP OWNED leaves them to superusers
+# (objects still use the name: it must not become free for anyone)
+$node->safe_psql('postgres', qq{
+CREATE ROLE gina; CREATE ROLE hugo; CREATE ROLE ivan LOGIN;
+SET ROLE gina;
+SELECT connection.create('g1', $kafka); SELECT connection.create('g2', $kafka);
+RESET ROLE;
+CREATE TABLE g_uses1 (x int); CREATE TABLE g_uses2 (x int);
+SELECT connection.add_dependency('g1', 'g_uses1'::regclass);
+SELECT connection.add_dependency('g2', 'g_uses2'::regclass);
+SET ROLE gina;
+SELECT connection.drop('g1', force => true); SELECT connection.drop('g2', force => true);
+RESET ROLE;});
+sub reserved
+{
+	return $node->safe_psql('postgres',
+		q{SELECT string_agg(name || ':' || owner::text, ',' ORDER BY name) FROM connection.pg_connection_reserved});
+}
+is(reserved(), 'g1:gina,g2:gina', 'names reserved for their owner');
+fails_with($node, 'DROP ROLE gina', '2BP01',
+	'role "gina" cannot be dropped because some objects depend on it\nDETAIL:  owner of the reserved name of dropped connection g1',
+	'DROP ROLE is refused while the role holds reserved names');
+$node->safe_psql('postgres', 'REASSIGN OWNED BY gina TO hugo');
+is(reserved(), 'g1:hugo,g2:hugo', 'REASSIGN OWNED moves reserved names');
+$node->safe_psql('postgres', 'DROP OWNED BY hugo CASCADE');
+my $super = $node->safe_psql('postgres', 'SELECT rolname FROM pg_authid WHERE oid = 10');
+is(reserved(), "g1:$super,g2:$super", 'DROP OWNED leaves reserved names to the bootstrap superuser');
+$node->safe_psql('postgres', 'DROP ROLE gina, hugo');
+fails_with($node, qq{SET ROLE ivan; SELECT connection.create('g1', $kafka)}, '42501',
+	'connection name "g1" is reserved', 'nobody else takes a name reserved that way');
 
 $node->stop;
 done_testing();

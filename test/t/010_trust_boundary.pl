@@ -203,6 +203,13 @@ like($err, qr/holds objects that do not belong to extension "connection"/,
 is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'connection'"), '1.0',
 	'upgrade refused: still 1.0');
 $node->safe_psql('upgrade', 'DROP FUNCTION connection.show(int)');
+# a view of another role on the extension's view: a clear refusal
+$node->safe_psql('upgrade', 'GRANT CREATE ON SCHEMA public TO alice');
+as('alice', 'upgrade', 'CREATE VIEW public.my_conns AS SELECT name FROM connection.connections');
+($ret, $out, $err) = $node->psql('upgrade', 'ALTER EXTENSION connection UPDATE');
+like($err, qr/views outside extension "connection" use its view connection.connections\nDETAIL:  Views: my_conns/,
+	'upgrade with a view on the extension\'s view: refused, naming it');
+$node->safe_psql('upgrade', 'DROP VIEW public.my_conns');
 
 $node->safe_psql('upgrade', 'ALTER EXTENSION connection UPDATE');
 is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'connection'"), '1.1',
