@@ -69,6 +69,7 @@
 
 #include "cache.h"
 #include "catalog.h"
+#include "stscache.h"
 #include "connection.h"
 
 PG_FUNCTION_INFO_V1(connection_catalog_changed);
@@ -728,6 +729,7 @@ ConnCatalogUpdate(const ConnRow *row)
 	heap_freetuple(tup);
 	table_close(rel, NoLock);
 	after_write();
+	ConnStsSharedForgetConnection(row->id);
 }
 
 void
@@ -740,6 +742,7 @@ ConnCatalogDelete(const ConnRow *row)
 	CatalogTupleDelete(rel, (ItemPointer) &row->tid);
 	table_close(rel, NoLock);
 	after_write();
+	ConnStsSharedForgetConnection(row->id);
 }
 
 /* Deform a dependency record (palloc'd). */
@@ -1116,5 +1119,6 @@ connection_catalog_changed(PG_FUNCTION_ARGS)
 				 errmsg("connection.catalog_changed() must be called as a trigger")));
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
 	ConnCacheInvalidate();
+	ConnStsSharedForgetConnection(0);
 	return PointerGetDatum(NULL);
 }

@@ -49,6 +49,10 @@
  */
 #include "postgres.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -464,12 +468,62 @@ struct ConnHttpStream
  */
 static CURLM *multi = NULL;
 
+#ifdef __GLIBC__
+/*
+ * libcurl's memory, zeroed when it is freed: its receive buffers held the
+ * answers (an STS answer holds a secret and a token), and a long-lived
+ * process (a refresher, a pooled backend) would keep them in its heap.
+ */
+static void
+zeroing_free(void *ptr)
+{
+	if (ptr)
+	{
+		explicit_bzero(ptr, malloc_usable_size(ptr));
+		free(ptr);
+	}
+}
+
+static void *
+zeroing_realloc(void *ptr, size_t size)
+{
+	void	   *copy;
+
+	if (ptr == NULL)
+		return malloc(size);
+	if (size == 0)
+	{
+		zeroing_free(ptr);
+		return NULL;
+	}
+	copy = malloc(size);
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, ptr, Min(size, malloc_usable_size(ptr)));
+	zeroing_free(ptr);
+	return copy;
+}
+
+static CURLcode
+global_init(void)
+{
+	return curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, zeroing_free, zeroing_realloc,
+								strdup, calloc);
+}
+#else
+static CURLcode
+global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+#endif
+
 static void
 init_curl(void)
 {
 	if (multi == NULL)
 	{
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+		if (global_init() != CURLE_OK ||
 			(multi = curl_multi_init()) == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_SYSTEM_ERROR),

@@ -461,6 +461,9 @@ assume_role(StsPlan *plan, ConnTempCreds *creds)
 
 	plan->provider->sts_call(req, &resp);
 	read_answer(plan->provider, req, &resp, creds);
+	/* never kept longer than asked for, whatever the answer says */
+	creds->expiration = Min(creds->expiration,
+							GetCurrentTimestamp() + (TimestampTz) atoi(req->duration) * USECS_PER_SEC);
 	if (creds->expiration <= GetCurrentTimestamp())
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
@@ -488,7 +491,7 @@ assume_role_shared(StsPlan *plan, ConnTempCreds *creds, int slot)
 		ErrorData  *edata = CopyErrorData();
 
 		MemoryContextSwitchTo(ecxt);
-		ConnStsSharedFailed(slot, edata->sqlerrcode, edata->message, edata->detail);
+		ConnStsSharedFailed(slot, plan->key.id, edata->sqlerrcode, edata->message, edata->detail);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

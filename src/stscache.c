@@ -22,15 +22,17 @@
  * their own: an outage costs one call per second per connection, not one
  * per query.
  *
- * Each database whose connections have slots gets a refresher, a
- * background worker connected to it, started by the first backend that
- * stores credentials there.  It renews a slot when 80% of its lifetime has
- * passed if a backend used it since it was made, backs off on failure
- * (5 s doubling up to 5 minutes) while backends go on using the old
- * credentials until shortly before they expire, wipes slots that expired,
- * and exits once its database has none left for a minute.  It checks what
- * a backend checks (the connection is enabled, its owner may use the
- * source), and backends still check USAGE and ENABLED on every call.
+ * A launcher (a background worker connected to no database) wipes the
+ * slots that expired, once a second, and starts a refresher for each
+ * database with slots due: one whose 80% of lifetime has passed and that a
+ * backend used since it was made (unused ones are left to expire).  The
+ * refresher connects to the database, renews what is due and exits, so
+ * that no worker stays connected to a database (DROP DATABASE waits for
+ * every session of it).  On failure a slot backs off (5 s doubling up to
+ * 5 minutes) while backends go on using the old credentials until shortly
+ * before they expire.  A refresher checks what a backend checks (the
+ * connection is enabled, its owner may use the source), and backends still
+ * check USAGE and ENABLED on every call.
  *
  * Credentials are written over with zeros whenever a slot is emptied,
  * expires, is given to another connection or gets a new key.  What the
@@ -46,6 +48,7 @@
 #include "access/xact.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -78,17 +81,17 @@ PG_FUNCTION_INFO_V1(connection_sts_cache_entries);
 #define ROLE_ARN_MAX 2048
 #define ERROR_MAX 512
 
-/* Refreshers, one per database; more databases go without. */
-#define MAX_REFRESHERS 8
+/* Refreshers at work at once, one per database. */
+#define MAX_REFRESHERS 4
 
 /* Backends hand out credentials until this long before they expire (or a tenth of their lifetime). */
 #define USE_MARGIN_SECS 60
 
+/* An entry used this recently is not given to another connection. */
+#define USED_RECENTLY_SECS 60
+
 /* A failure is handed on for this long instead of a call of one's own. */
 #define FAILURE_SHARED_MS 1000
-
-/* A refresher with nothing to do for this long exits. */
-#define REFRESHER_IDLE_SECS 60
 
 typedef struct StsSlot
 {
@@ -99,10 +102,12 @@ typedef struct StsSlot
 	ConnStsKey	key;
 	bool		valid;			/* creds hold credentials */
 	int			fetcher;		/* pid making the call, or 0 */
-	TimestampTz fetch_started;
+	TimestampTz fetch_deadline; /* by the fetcher's own sts_timeout */
+	bool		unshared;		/* the answer for key is too large to share */
 	TimestampTz fetched;		/* when the credentials arrived */
 	TimestampTz expiration;
 	TimestampTz next_attempt;	/* the refresher's, after a failure */
+	TimestampTz launched;		/* when the launcher last started a refresher for it */
 	pg_atomic_uint64 last_used;
 	int64		calls;
 	int			failures;		/* in a row */
@@ -128,7 +133,6 @@ typedef struct StsShared
 	LWLock	   *lock;
 	ConditionVariable changed;	/* a call ended */
 	int			nslots;
-	int			next_due;		/* where the refreshers' scan goes on */
 	StsRefresher refreshers[MAX_REFRESHERS];
 	StsSlot		slots[FLEXIBLE_ARRAY_MEMBER];
 } StsShared;
@@ -144,6 +148,7 @@ static shmem_request_hook_type prev_shmem_request_hook = NULL;
 #endif
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
+PGDLLEXPORT void ConnStsLauncherMain(Datum arg);
 PGDLLEXPORT void ConnStsRefresherMain(Datum arg);
 
 /* ---------------------------------------------------------------------
@@ -197,6 +202,8 @@ startup_shmem(void)
 void
 ConnStsSharedInit(void)
 {
+	BackgroundWorker worker;
+
 	if (!process_shared_preload_libraries_in_progress || conn_sts_shared_entries <= 0)
 		return;
 #if PG_VERSION_NUM >= 150000
@@ -207,6 +214,16 @@ ConnStsSharedInit(void)
 #endif
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = startup_shmem;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
+	worker.bgw_restart_time = 10;
+	strlcpy(worker.bgw_library_name, "connection", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "ConnStsLauncherMain", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, "connection STS launcher", BGW_MAXLEN);
+	strlcpy(worker.bgw_type, "connection STS launcher", BGW_MAXLEN);
+	RegisterBackgroundWorker(&worker);
 }
 
 bool
@@ -257,7 +274,8 @@ assign_slot(StsSlot *s, Oid dbid, int64 id)
 	s->generation++;
 	memset(&s->key, 0, sizeof(s->key));
 	s->fetcher = 0;
-	s->fetched = s->expiration = s->next_attempt = 0;
+	s->unshared = false;
+	s->fetched = s->expiration = s->next_attempt = s->launched = 0;
 	pg_atomic_write_u64(&s->last_used, 0);
 	s->calls = 0;
 	s->failures = 0;
@@ -274,14 +292,15 @@ static bool
 fetch_abandoned(StsSlot *s, TimestampTz now)
 {
 	return s->fetcher != 0 &&
-		(now > s->fetch_started + ((TimestampTz) conn_sts_timeout + 10000) * 1000 ||
-		 BackendPidGetProc(s->fetcher) == NULL);
+		(now > s->fetch_deadline || BackendPidGetProc(s->fetcher) == NULL);
 }
 
 /*
  * A slot for a connection that has none: a free one, else an expired one,
- * else the least recently used that no call is filling; -1 if every slot
- * is being filled.  Lock held.
+ * else the least recently used of those no backend used for a minute and
+ * no call is filling; -1 if there is none (the connection's credentials
+ * are then not shared: whoever fills the table cannot push out what other
+ * sessions use).  Lock held.
  */
 static int
 free_slot(TimestampTz now)
@@ -298,7 +317,14 @@ free_slot(TimestampTz now)
 			return i;
 		if (s->fetcher != 0 && !fetch_abandoned(s, now))
 			continue;
-		used = (s->valid && now < s->expiration) ? pg_atomic_read_u64(&s->last_used) : 0;
+		if (s->valid && now >= s->expiration)
+			used = 0;
+		else
+		{
+			used = Max(pg_atomic_read_u64(&s->last_used), (uint64) s->fetch_deadline);
+			if ((TimestampTz) used > now - (TimestampTz) USED_RECENTLY_SECS * USECS_PER_SEC)
+				continue;
+		}
 		if (used < best_used)
 		{
 			best = i;
@@ -315,6 +341,24 @@ find_slot(Oid dbid, int64 id)
 		if (shared->slots[i].dbid == dbid && shared->slots[i].id == id)
 			return i;
 	return -1;
+}
+
+/* Copy a message into a field, cut at a character boundary. */
+static void
+clip_copy(char *field, const char *text, int size)
+{
+	int			len = pg_mbcliplen(text, strlen(text), size - 1);
+
+	memcpy(field, text, len);
+	field[len] = '\0';
+}
+
+/* This backend makes the call for slot s. Lock held. */
+static void
+claim(StsSlot *s, TimestampTz now)
+{
+	s->fetcher = MyProcPid;
+	s->fetch_deadline = now + ((TimestampTz) conn_sts_timeout + 10000) * 1000;
 }
 
 /* Hold a copy of slot i: counted in the view until released. Lock held. */
@@ -377,40 +421,58 @@ copy_creds(StsSlot *s, ConnTempCreds *creds)
 }
 
 /* ---------------------------------------------------------------------
- * Refreshers
+ * The launcher and the refreshers
  * ---------------------------------------------------------------------
  */
 
-/* Start the refresher of this database unless it runs or was just started. */
+/*
+ * Is slot s to be renewed now: valid, 80% of its lifetime passed, used by a
+ * backend since it was made, no call going on, not backing off?  Lock held.
+ */
+static bool
+slot_due(StsSlot *s, TimestampTz now)
+{
+	return s->dbid != InvalidOid && s->valid && now < s->expiration &&
+		(s->fetcher == 0 || fetch_abandoned(s, now)) &&
+		now >= s->next_attempt &&
+		now >= s->fetched + (s->expiration - s->fetched) / 10 * 8 &&
+		(TimestampTz) pg_atomic_read_u64(&s->last_used) > s->fetched;
+}
+
+/* Is a refresher of dbid starting or running?  Lock held. */
+static bool
+refresher_busy(StsRefresher *r, TimestampTz now)
+{
+	return r->dbid != InvalidOid &&
+		((r->pid != 0 && BackendPidGetProc(r->pid) != NULL) ||
+		 (r->pid == 0 && now < r->registered + 10 * USECS_PER_SEC));
+}
+
+/* Start a refresher for dbid (the launcher only). */
 static void
-ensure_refresher(Oid dbid)
+start_refresher(Oid dbid)
 {
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
 	TimestampTz now = GetCurrentTimestamp();
 	int			free = -1;
 
-	if (IsBackgroundWorker)
-		return;
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	for (int i = 0; i < MAX_REFRESHERS; i++)
 	{
 		StsRefresher *r = &shared->refreshers[i];
 
-		if (r->dbid == dbid &&
-			((r->pid != 0 && BackendPidGetProc(r->pid) != NULL) ||
-			 (r->pid == 0 && now < r->registered + 10 * USECS_PER_SEC)))
+		if (r->dbid == dbid && refresher_busy(r, now))
 		{
 			LWLockRelease(shared->lock);
 			return;
 		}
-		if (r->dbid == dbid || r->dbid == InvalidOid ||
-			(r->pid == 0 && now >= r->registered + 10 * USECS_PER_SEC) ||
-			(r->pid != 0 && BackendPidGetProc(r->pid) == NULL))
-			free = (free < 0 || r->dbid == dbid) ? i : free;
+		if (free < 0 && !refresher_busy(r, now))
+			free = i;
 	}
 	if (free < 0)
 	{
+		/* as many databases are being refreshed as there may be: later */
 		LWLockRelease(shared->lock);
 		return;
 	}
@@ -428,10 +490,10 @@ ensure_refresher(Oid dbid)
 	snprintf(worker.bgw_name, BGW_MAXLEN, "connection STS refresher for database %u", dbid);
 	strlcpy(worker.bgw_type, "connection STS refresher", BGW_MAXLEN);
 	worker.bgw_main_arg = ObjectIdGetDatum(dbid);
-	worker.bgw_notify_pid = 0;
+	worker.bgw_notify_pid = MyProcPid;
 	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
 	{
-		/* no worker slot: backends make their own calls */
+		/* no worker slot free now: the next round tries again */
 		LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 		if (shared->refreshers[free].dbid == dbid && shared->refreshers[free].pid == 0)
 			shared->refreshers[free].dbid = InvalidOid;
@@ -440,9 +502,72 @@ ensure_refresher(Oid dbid)
 }
 
 /*
+ * ConnStsLauncherMain
+ *		The launcher (registered when the library is preloaded), connected
+ *		to no database: once a second it wipes the slots that expired and
+ *		starts a refresher for each database that has slots to renew.  A
+ *		refresher does what is due and exits, so that no worker stays
+ *		connected to a database (DROP DATABASE would wait for it).
+ */
+void
+ConnStsLauncherMain(Datum arg)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	if (shared == NULL)
+		proc_exit(0);
+	/* to no database: only to be seen in pg_stat_activity */
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+
+	for (;;)
+	{
+		TimestampTz now = GetCurrentTimestamp();
+		Oid			due[MAX_REFRESHERS];
+		int			ndue = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+		for (int i = 0; i < shared->nslots; i++)
+		{
+			StsSlot    *s = &shared->slots[i];
+			bool		listed = false;
+
+			if (s->dbid == InvalidOid)
+				continue;
+			if (s->valid && now >= s->expiration && s->fetcher == 0)
+			{
+				assign_slot(s, InvalidOid, 0);
+				continue;
+			}
+			/* a refresher that could not do it is not started again at once */
+			if (!slot_due(s, now) || now < s->launched + 10 * USECS_PER_SEC)
+				continue;
+			s->launched = now;
+			for (int j = 0; j < ndue; j++)
+				listed |= (due[j] == s->dbid);
+			if (!listed && ndue < MAX_REFRESHERS)
+				due[ndue++] = s->dbid;
+		}
+		LWLockRelease(shared->lock);
+		for (int j = 0; j < ndue; j++)
+			start_refresher(due[j]);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 1000L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
  * ConnStsSharedDue
  *		For the refresher of this database: a slot to renew now, if any
- *		(*slot, *id).  Wipes the slots of this database that expired.
+ *		(*slot, *id).  A slot handed out is not handed out again for a
+ *		second (ConnStsRefresh may leave it as it is).
  */
 bool
 ConnStsSharedDue(int *slot, int64 *id)
@@ -451,43 +576,19 @@ ConnStsSharedDue(int *slot, int64 *id)
 	bool		found = false;
 
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-	for (int n = 0; n < shared->nslots && !found; n++)
+	for (int i = 0; i < shared->nslots && !found; i++)
 	{
-		int			i = (shared->next_due + n) % shared->nslots;
 		StsSlot    *s = &shared->slots[i];
 
-		if (s->dbid != MyDatabaseId || (s->fetcher != 0 && !fetch_abandoned(s, now)))
-			continue;
-		if (s->valid && now >= s->expiration)
-		{
-			assign_slot(s, InvalidOid, 0);
-			continue;
-		}
-		if (!s->valid || now < s->next_attempt ||
-			now < s->fetched + (s->expiration - s->fetched) / 10 * 8 ||
-			(TimestampTz) pg_atomic_read_u64(&s->last_used) <= s->fetched)
+		if (s->dbid != MyDatabaseId || !slot_due(s, now))
 			continue;
 		s->next_attempt = now + USECS_PER_SEC;
 		*slot = i;
 		*id = s->id;
-		shared->next_due = i + 1;
 		found = true;
 	}
 	LWLockRelease(shared->lock);
 	return found;
-}
-
-/* Does this database still have slots? */
-static bool
-database_has_slots(void)
-{
-	bool		any = false;
-
-	LWLockAcquire(shared->lock, LW_SHARED);
-	for (int i = 0; i < shared->nslots && !any; i++)
-		any = (shared->slots[i].dbid == MyDatabaseId);
-	LWLockRelease(shared->lock);
-	return any;
 }
 
 static void
@@ -527,7 +628,10 @@ refresh_one(int slot, int64 id)
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
-		ConnStsSharedFailed(slot, edata->sqlerrcode, edata->message, edata->detail);
+		ConnStsSharedFailed(slot, id, edata->sqlerrcode, edata->message, edata->detail);
+		ereport(LOG,
+				(errmsg("could not renew shared temporary credentials: %s", edata->message),
+				 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
@@ -535,22 +639,21 @@ refresh_one(int slot, int64 id)
 
 /*
  * ConnStsRefresherMain
- *		The refresher of one database (bgw_main_arg).
+ *		The refresher of one database (bgw_main_arg): renews what is due
+ *		there, and exits.
  */
 void
 ConnStsRefresherMain(Datum arg)
 {
 	Oid			dbid = DatumGetObjectId(arg);
-	TimestampTz idle_since = GetCurrentTimestamp();
 	MemoryContext cxt;
+	int			slot;
+	int64		id;
 
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
 	if (shared == NULL)
 		proc_exit(0);
-
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	for (int i = 0; i < MAX_REFRESHERS; i++)
 		if (shared->refreshers[i].dbid == dbid && shared->refreshers[i].pid == 0)
@@ -560,38 +663,19 @@ ConnStsRefresherMain(Datum arg)
 		}
 	LWLockRelease(shared->lock);
 	before_shmem_exit(refresher_exit, (Datum) 0);
+	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
 
 	cxt = AllocSetContextCreate(TopMemoryContext, "connection STS refresher",
 								ALLOCSET_DEFAULT_SIZES);
-	for (;;)
+	MemoryContextSwitchTo(cxt);
+	while (ConnStsSharedDue(&slot, &id))
 	{
-		int			slot;
-		int64		id;
-		TimestampTz now;
-
 		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		refresh_one(slot, id);
 		MemoryContextSwitchTo(cxt);
-		while (ConnStsSharedDue(&slot, &id))
-		{
-			CHECK_FOR_INTERRUPTS();
-			refresh_one(slot, id);
-			MemoryContextSwitchTo(cxt);
-			MemoryContextReset(cxt);
-		}
-		now = GetCurrentTimestamp();
-		if (database_has_slots())
-			idle_since = now;
-		else if (now >= idle_since + (TimestampTz) REFRESHER_IDLE_SECS * USECS_PER_SEC)
-			proc_exit(0);
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 1000L, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		MemoryContextReset(cxt);
 	}
+	proc_exit(0);
 }
 
 /* ---------------------------------------------------------------------
@@ -676,6 +760,12 @@ ConnStsSharedGet(const ConnStsKey *key, const char *role_arn, TimestampTz needed
 					 detail[0] ? errdetail_internal("%s", detail) : 0,
 					 errhint("Another session's AssumeRole call for this connection failed with this error just now; a call a second later tries again.")));
 		}
+		if (s && s->unshared && keys_equal(&s->key, key))
+		{
+			/* too large to share: everyone calls for themselves, at once */
+			LWLockRelease(shared->lock);
+			return false;
+		}
 		if (s == NULL)
 		{
 			i = free_slot(now);
@@ -695,10 +785,10 @@ ConnStsSharedGet(const ConnStsKey *key, const char *role_arn, TimestampTz needed
 			s->generation++;
 			s->nusers = 0;
 			s->error_code = 0;
+			s->unshared = false;
 		}
 		strlcpy(s->role_arn, role_arn, sizeof(s->role_arn));
-		s->fetcher = MyProcPid;
-		s->fetch_started = now;
+		claim(s, now);
 		*slot = i;
 		LWLockRelease(shared->lock);
 		return false;
@@ -720,7 +810,6 @@ ConnStsSharedPut(int slot, const ConnStsKey *key, const ConnTempCreds *creds)
 	int			l3 = strlen(creds->token) + 1;
 	TimestampTz now = GetCurrentTimestamp();
 	uint64		generation = 0;
-	bool		stored = false;
 
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	if (s->fetcher == MyProcPid && keys_equal(&s->key, key))
@@ -743,14 +832,13 @@ ConnStsSharedPut(int slot, const ConnStsKey *key, const ConnTempCreds *creds)
 				pg_atomic_write_u64(&s->last_used, (uint64) now);
 				generation = hold(slot);
 			}
-			stored = true;
 		}
+		else
+			s->unshared = true;
 		s->fetcher = 0;
 	}
 	LWLockRelease(shared->lock);
 	ConditionVariableBroadcast(&shared->changed);
-	if (stored)
-		ensure_refresher(key->dbid);
 	return generation;
 }
 
@@ -761,13 +849,15 @@ ConnStsSharedPut(int slot, const ConnStsKey *key, const ConnTempCreds *creds)
  *		off the refresher, and wake the waiters.
  */
 void
-ConnStsSharedFailed(int slot, int sqlerrcode, const char *message, const char *detail)
+ConnStsSharedFailed(int slot, int64 id, int sqlerrcode, const char *message, const char *detail)
 {
 	StsSlot    *s = &shared->slots[slot];
 	TimestampTz now = GetCurrentTimestamp();
 
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-	if (s->fetcher == MyProcPid || (IsBackgroundWorker && s->dbid == MyDatabaseId))
+	/* the call of this backend, or (refresher) one that failed before it began */
+	if (s->dbid == MyDatabaseId && s->id == id &&
+		(s->fetcher == MyProcPid || (IsBackgroundWorker && s->fetcher == 0)))
 	{
 		if (s->fetcher == MyProcPid)
 			s->fetcher = 0;
@@ -777,8 +867,8 @@ ConnStsSharedFailed(int slot, int sqlerrcode, const char *message, const char *d
 			s->failures++;
 			s->error_code = sqlerrcode;
 			s->error_time = now;
-			strlcpy(s->error, message ? message : "unknown error", sizeof(s->error));
-			strlcpy(s->error_detail, detail ? detail : "", sizeof(s->error_detail));
+			clip_copy(s->error, message ? message : "unknown error", sizeof(s->error));
+			clip_copy(s->error_detail, detail ? detail : "", sizeof(s->error_detail));
 			s->next_attempt = now + Min((TimestampTz) 5 << Min(s->failures - 1, 6),
 										(TimestampTz) 300) * USECS_PER_SEC;
 		}
@@ -806,8 +896,7 @@ ConnStsSharedClaim(int slot, const ConnStsKey *key)
 	{
 		if (keys_equal(&s->key, key))
 		{
-			s->fetcher = MyProcPid;
-			s->fetch_started = now;
+			claim(s, now);
 			claimed = true;
 		}
 		else
@@ -830,6 +919,38 @@ ConnStsSharedForget(int slot, int64 id)
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	if (s->dbid == MyDatabaseId && s->id == id && s->fetcher == 0)
 		assign_slot(s, InvalidOid, 0);
+	LWLockRelease(shared->lock);
+}
+
+/*
+ * ConnStsSharedForgetConnection
+ *		Connection id of this database changed or went (alter, disable,
+ *		rename, rotate_key(), drop): zero the credentials made from it, or
+ *		with it as the source, now; a call going on for them stores nothing.
+ *		id 0: every connection of this database (a write in plain SQL).
+ */
+void
+ConnStsSharedForgetConnection(int64 id)
+{
+	if (!ConnStsSharedEnabled())
+		return;
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < shared->nslots; i++)
+	{
+		StsSlot    *s = &shared->slots[i];
+
+		if (s->dbid != MyDatabaseId ||
+			(id != 0 && s->id != id && s->key.source_id != id))
+			continue;
+		if (s->fetcher != 0)
+		{
+			wipe_creds(s);
+			memset(&s->key, 0, sizeof(s->key));
+			s->generation++;
+		}
+		else
+			assign_slot(s, InvalidOid, 0);
+	}
 	LWLockRelease(shared->lock);
 }
 
@@ -895,32 +1016,33 @@ Datum
 connection_sts_cache_entries(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int			n = 0;
-	StsSlot    *copies;
+	List	   *copies = NIL;
+	ListCell   *lc;
+	TimestampTz now = GetCurrentTimestamp();
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (!ConnStsSharedEnabled())
 		return (Datum) 0;
 
 	/* copy what the view shows (no credentials), then look the names up */
-	copies = palloc(sizeof(StsSlot) * shared->nslots);
 	LWLockAcquire(shared->lock, LW_SHARED);
 	for (int i = 0; i < shared->nslots; i++)
 	{
 		StsSlot    *s = &shared->slots[i];
-		StsSlot    *c = &copies[n];
+		StsSlot    *c;
 
 		if (s->dbid != MyDatabaseId)
 			continue;
+		c = palloc(offsetof(StsSlot, creds));
 		memcpy(c, s, offsetof(StsSlot, creds));
-		c->valid = s->valid && GetCurrentTimestamp() < s->expiration;
-		n++;
+		c->valid = s->valid && now < s->expiration;
+		copies = lappend(copies, c);
 	}
 	LWLockRelease(shared->lock);
 
-	for (int i = 0; i < n; i++)
+	foreach(lc, copies)
 	{
-		StsSlot    *c = &copies[i];
+		StsSlot    *c = lfirst(lc);
 		ConnRow    *row = ConnCatalogFetchById(c->id, CurrentMemoryContext);
 		Datum		values[10];
 		bool		nulls[10] = {false};

@@ -53,8 +53,9 @@ extern bool ConnStsSharedGet(const ConnStsKey *key, const char *role_arn,
 							 TimestampTz needed, ConnTempCreds *creds,
 							 TimestampTz *fetched, int *slot, uint64 *generation);
 extern uint64 ConnStsSharedPut(int slot, const ConnStsKey *key, const ConnTempCreds *creds);
-extern void ConnStsSharedFailed(int slot, int sqlerrcode, const char *message,
+extern void ConnStsSharedFailed(int slot, int64 id, int sqlerrcode, const char *message,
 								const char *detail);
+extern void ConnStsSharedForgetConnection(int64 id);
 extern bool ConnStsSharedClaim(int slot, const ConnStsKey *key);
 extern void ConnStsSharedForget(int slot, int64 id);
 extern void ConnStsSharedRelease(int slot, uint64 generation);

@@ -47,7 +47,7 @@ sub calls { return decode_json($http->get("$base/_stats")->{content})->{calls}{a
 
 write_keys("$dir/key", new_key(), new_key());
 my $node = start_node('shared', "$dir/key", shared_preload_libraries => 'connection',
-	wal_level => 'replica', max_wal_senders => '2',
+	wal_level => 'replica', max_wal_senders => '2', 'connection.sts_shared_entries' => '6',
 	'connection.allowed_hosts' => "127.0.0.1:$port");
 
 my %arn = map { $_ => "arn:aws:iam::123456789012:role/$_" } qw(reader short failing);
@@ -101,6 +101,16 @@ $node->safe_psql('postgres', q{SELECT connection.alter('reader', set_properties 
 my @new = map { secret_in($_, 'reader') } @bg;
 ok($new[0] ne $old[0] && $new[0] eq $new[1], 'alter: both backends hand out new credentials');
 is(calls() - $before, 1, 'alter: one call for both');
+my $bgpid = $bg[0]->query_safe('SELECT pg_backend_pid()');
+my $live = $new[0];
+SKIP:
+{
+	skip 'this system does not let the test read the memory of a backend', 2
+	  unless defined memory_holds($bgpid, $live, 'shared');
+	ok(memory_holds($bgpid, $live, 'shared') > 0, 'shared memory holds the credentials in use');
+	$node->safe_psql('postgres', q{SELECT connection.alter('reader', enabled => false)});
+	is(memory_holds($bgpid, $live, 'shared'), 0, 'disable: shared memory no longer holds them');
+}
 $node->safe_psql('postgres', q{SELECT connection.alter('reader', enabled => false)});
 foreach my $s (@bg)
 {
@@ -200,6 +210,52 @@ SKIP:
 }
 $s->quit;
 control(mode => 'ok', expires_in => 3600);
+
+# ---------------------------------------------------------------------
+# no worker stays connected to a database: DROP DATABASE is not held up
+# ---------------------------------------------------------------------
+$node->safe_psql('postgres', 'CREATE DATABASE dropme');
+$node->safe_psql('dropme', qq{
+SET client_min_messages = warning;
+CREATE EXTENSION connection CASCADE;
+SELECT connection.create('src', 'STORAGE', 'S3',
+  '{"ACCESS_KEY": "$source[0]", "SECRET_KEY": "$source[1]", "REGION": "us-east-1", "ENDPOINT": "$base"}');
+SELECT connection.create('dropper', 'STORAGE', 'S3', jsonb_build_object('ROLE_ARN',
+  'arn:aws:iam::123456789012:role/dropper', 'REGION', 'us-east-1', 'SOURCE_CONNECTION', 'src',
+  'STS_ENDPOINT', '$base'));});
+$roles{'arn:aws:iam::123456789012:role/dropper'} =
+  $node->safe_psql('dropme', "SELECT connection.property('dropper', 'EXTERNAL_ID')");
+control(roles => \%roles, mode => 'ok', expires_in => 3600);
+$node->safe_psql('dropme', "SELECT connection.credentials('dropper')");
+is($node->safe_psql('dropme', 'SELECT count(*) FROM connection.sts_cache'), '1', 'an entry of another database');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM connection.sts_cache WHERE name = 'dropper'}), '0',
+	'the view shows the entries of its own database only');
+$node->safe_psql('postgres', 'DROP DATABASE dropme');
+pass('DROP DATABASE of a database with shared credentials');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'connection STS launcher'}),
+	'1', 'the launcher runs, connected to no database');
+
+# ---------------------------------------------------------------------
+# a full table: what other sessions use is not pushed out
+# ---------------------------------------------------------------------
+$node->safe_psql('postgres', q{SELECT connection.credentials('reader')});
+$node->safe_psql('postgres', qq{
+SELECT connection.create('fill' || i, 'STORAGE', 'S3', jsonb_build_object('ROLE_ARN',
+  'arn:aws:iam::123456789012:role/fill' || i, 'REGION', 'us-east-1', 'SOURCE_CONNECTION', 'src',
+  'STS_ENDPOINT', '$base'))
+  FROM generate_series(1, 8) AS i;});
+$roles{"arn:aws:iam::123456789012:role/fill$_"} =
+  $node->safe_psql('postgres', "SELECT connection.property('fill$_', 'EXTERNAL_ID')") foreach 1 .. 8;
+control(roles => \%roles, mode => 'ok', expires_in => 3600);
+$before = calls();
+is($node->safe_psql('postgres', q{SELECT count(connection.credentials('fill' || i)) FROM generate_series(1, 8) AS i}),
+	'8', 'more connections than the table holds all work');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM connection.sts_cache WHERE name = 'reader'}), '1',
+	'the entry in use stays in the full table');
+$before = calls();
+$node->safe_psql('postgres', q{SELECT connection.credentials('reader')});
+is(calls() - $before, 0, 'and is served from it');
+ok($node->safe_psql('postgres', 'SELECT count(*) FROM connection.sts_cache') <= 6, 'the table holds at most its size');
 
 # ---------------------------------------------------------------------
 # a hot standby shares its own
