@@ -376,3 +376,32 @@ COMMENT ON FUNCTION connection.remove_dependency(text, regclass) IS
 'forget that a relation uses a connection (USAGE on the connection, owner of the relation)';
 COMMENT ON FUNCTION connection.remove_dependency(text, regprocedure) IS
 'forget that a function uses a connection (USAGE on the connection, owner of the function)';
+
+-- Several servers.  What this server can decrypt, by key fingerprint,
+-- without decrypting anything: for every role (fingerprints are no
+-- secret), with the undecryptable connections' names for superusers.
+CREATE FUNCTION connection.key_status(
+    OUT fingerprint text, OUT loaded boolean, OUT current boolean,
+    OUT connections bigint, OUT undecryptable text[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'connection_key_status'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.key_status() IS
+'per key fingerprint: whether this server has loaded it, whether it is the current key, how many connections it encrypts, and (superusers only) the connections it cannot decrypt; decrypts nothing';
+
+-- Connections that logical replication's apply worker writes: every
+-- backend's caches forget them, and property records are made again here.
+CREATE FUNCTION connection.catalog_applied()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'connection_catalog_applied'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION connection.catalog_applied() FROM PUBLIC;
+
+COMMENT ON FUNCTION connection.catalog_applied() IS
+'trigger: invalidates caches and remakes property records after logical replication changes a connection (internal)';
+
+CREATE TRIGGER pg_connection_applied
+    AFTER INSERT OR UPDATE OR DELETE ON connection.pg_connection
+    FOR EACH ROW EXECUTE FUNCTION connection.catalog_applied();
+ALTER TABLE connection.pg_connection ENABLE REPLICA TRIGGER pg_connection_applied;

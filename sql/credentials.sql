@@ -110,3 +110,17 @@ SELECT connection.rotate_key();
 \echo :LAST_ERROR_SQLSTATE
 SET ROLE regress_conn_super;
 SELECT connection.drop('owned_secret');
+
+-- the key status: one loaded, current key that encrypts what has secrets;
+-- a fingerprint no key has is reported with its connections, their names
+-- for superusers only (the catalog is written here as a restore would)
+SELECT loaded, current, connections = (SELECT count(*) FROM connection.pg_connection WHERE secrets IS NOT NULL) AS all_counted
+  FROM connection.key_status() WHERE loaded;
+SELECT connection.create('ks_s3', 'STORAGE', 'S3',
+  '{"ACCESS_KEY": "AKIAKEYSTATUS0000001", "SECRET_KEY": "ks", "REGION": "us-east-1"}');
+UPDATE connection.pg_connection SET key_fingerprint = '00000000deadbeef' WHERE name = 'ks_s3';
+SELECT fingerprint, loaded, current, connections, undecryptable FROM connection.key_status() WHERE NOT loaded;
+SET ROLE regress_conn_owner;
+SELECT fingerprint, loaded, connections, undecryptable FROM connection.key_status() WHERE NOT loaded;
+SET ROLE regress_conn_super;
+SELECT connection.drop('ks_s3');

@@ -35,6 +35,10 @@
  * returns, each decrypted value -- is allocated in memory that is zeroed
  * when its context goes (wipe.c), whatever path the code takes.
  *
+ * connection.key_status() tells which keys this server has loaded and how
+ * many connections each fingerprint encrypts, from the catalog's
+ * key_fingerprint column: it decrypts nothing.
+ *
  * IDENTIFICATION
  *	  src/crypto.c
  *
@@ -44,17 +48,26 @@
 
 #include <sys/stat.h>
 
+#include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "storage/fd.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 
+#include "catalog.h"
 #include "connection.h"
 #include "crypto.h"
 #include "wipe.h"
+
+PG_FUNCTION_INFO_V1(connection_key_status);
 
 char	   *conn_key_file = NULL;
 char	   *conn_key_command = NULL;
@@ -611,4 +624,122 @@ ConnWipeProps(ConnProps *props)
 			props->values[i] = NULL;
 		}
 	}
+}
+
+/* ---------------------------------------------------------------------
+ * Key status
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct FingerprintUse
+{
+	char	   *fingerprint;
+	bool		loaded;
+	bool		current;
+	int64		connections;
+	List	   *names;			/* of connections it encrypts */
+} FingerprintUse;
+
+static FingerprintUse *
+use_of(List **uses, const char *fp)
+{
+	ListCell   *lc;
+	FingerprintUse *u;
+
+	foreach(lc, *uses)
+	{
+		u = lfirst(lc);
+		if (strcmp(u->fingerprint, fp) == 0)
+			return u;
+	}
+	u = palloc0(sizeof(FingerprintUse));
+	u->fingerprint = pstrdup(fp);
+	*uses = lappend(*uses, u);
+	return u;
+}
+
+/*
+ * connection.key_status()
+ *		For this server: one row per key it has loaded (the current one
+ *		first) and per fingerprint its connections are encrypted with that
+ *		it has not loaded, with how many connections each encrypts; for
+ *		superusers, also the names of the connections it cannot decrypt.
+ *		Decrypts nothing; a key that cannot be loaded (none configured, a
+ *		bad file) leaves only rows of fingerprints not loaded, and its error
+ *		is not shown (the server log has it, when a function needs a key).
+ *		Reads nothing but the catalog, so it works on a standby and a
+ *		subscriber.
+ */
+Datum
+connection_key_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *uses = NIL;
+	ListCell   *lc;
+	bool		show_names = superuser();
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	InitMaterializedSRF(fcinfo, 0);
+	/* a key that cannot be loaded is a status, not an error: in a subtransaction */
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		load_keys();
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	if (keys_valid)
+		for (int i = 0; i < nkeys; i++)
+		{
+			FingerprintUse *u = use_of(&uses, keys[i].fingerprint);
+
+			u->loaded = true;
+			u->current = (i == 0);
+		}
+	foreach(lc, ConnCatalogAllRows(AccessShareLock))
+	{
+		ConnRow    *row = lfirst(lc);
+		FingerprintUse *u;
+
+		if (row->key_fingerprint == NULL)
+			continue;			/* nothing encrypted */
+		u = use_of(&uses, row->key_fingerprint);
+		u->connections++;
+		u->names = lappend(u->names, row->name);
+	}
+	foreach(lc, uses)
+	{
+		FingerprintUse *u = lfirst(lc);
+		Datum		values[5];
+		bool		nulls[5] = {false};
+
+		values[0] = CStringGetTextDatum(u->fingerprint);
+		values[1] = BoolGetDatum(u->loaded);
+		values[2] = BoolGetDatum(u->current);
+		values[3] = Int64GetDatum(u->connections);
+		if (!u->loaded && show_names)
+		{
+			Datum	   *names = palloc(sizeof(Datum) * Max(list_length(u->names), 1));
+			int			n = 0;
+			ListCell   *nc;
+
+			foreach(nc, u->names)
+				names[n++] = CStringGetTextDatum(lfirst(nc));
+			values[4] = PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
+		}
+		else
+			nulls[4] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

@@ -62,6 +62,7 @@
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
@@ -72,6 +73,7 @@
 #include "connection.h"
 #include "depend.h"
 #include "privileges.h"
+#include "stscache.h"
 
 PG_FUNCTION_INFO_V1(connection_add_dependency);
 PG_FUNCTION_INFO_V1(connection_add_dependency_relation);
@@ -84,6 +86,7 @@ PG_FUNCTION_INFO_V1(connection_sync_option_dependency);
 PG_FUNCTION_INFO_V1(connection_forget_dependent);
 PG_FUNCTION_INFO_V1(connection_resync_dependencies);
 PG_FUNCTION_INFO_V1(connection_catalog_loaded);
+PG_FUNCTION_INFO_V1(connection_catalog_applied);
 
 /* the option that names a connection */
 #define CONNECTION_OPTION "connection"
@@ -1130,6 +1133,55 @@ connection_catalog_loaded(PG_FUNCTION_ARGS)
 	 */
 	if (superuser())
 		ConnDependResync();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * connection_catalog_applied
+ *		Row trigger on the catalog table, enabled for replicas only: the
+ *		logical replication apply worker (and its initial copy) changed a
+ *		connection.  Every backend's caches and the shared temporary
+ *		credentials forget it at commit, and its property records (what its
+ *		STORAGE_CONNECTION or SOURCE_CONNECTION names), which each server
+ *		keeps for itself, are made again here.
+ */
+Datum
+connection_catalog_applied(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	tup;
+	bool		isnull;
+	int64		id;
+	ConnRow    *row;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("connection.catalog_applied() must be called as a row trigger")));
+	tup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	id = DatumGetInt64(heap_getattr(tup, 1, RelationGetDescr(trigdata->tg_relation), &isnull));
+
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	ConnCacheInvalidate();
+	ConnStsSharedForgetConnection(id);
+
+	CommandCounterIncrement();
+	row = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? NULL :
+		ConnCatalogFetchById(id, CurrentMemoryContext);
+	if (row)
+	{
+		ConnProps	props;
+
+		ConnRowProps(row, &props, false);
+		ConnDependSyncProperties(row, &props);
+	}
+	else
+	{
+		ListCell   *lc;
+
+		foreach(lc, ConnDependByDependent(InvalidOid, 0, 0, id))
+			ConnDependDelete(lfirst(lc));
+	}
 	return PointerGetDatum(NULL);
 }
 

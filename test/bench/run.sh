@@ -114,6 +114,8 @@ python3 "$WORKDIR/test/sts/emulator.py" --port-file "$DIR/emulator.port" \
 EMU_PID=$!
 for _ in $(seq 50); do [ -s "$DIR/emulator.port" ] && break; sleep 0.1; done
 EMU="http://127.0.0.1:$(cat "$DIR/emulator.port")"
+# the emulator is on the loopback: the server may send requests there
+sql -c "ALTER SYSTEM SET connection.allowed_hosts = '127.0.0.1:$(cat "$DIR/emulator.port")'" -c "SELECT pg_reload_conf()" >/dev/null
 sql -d "bench_$SMALL" -v emu="$EMU" >/dev/null <<'SQL'
 SELECT connection.create('sts_src', 'STORAGE', 'S3',
     '{"ACCESS_KEY": "AKIABENCHSOURCE", "SECRET_KEY": "bench-source-secret", "REGION": "us-east-1"}');

@@ -35,6 +35,8 @@ like($node->safe_psql('postgres', "SELECT string_agg(info_value, ',') FROM conne
 my $err = fails_with($node, "SELECT connection.credentials('s3_a')", '55000',
 	'no encryption key is configured for connections', 'no key: credentials');
 like($err, qr/HINT:  Set connection.key_file or connection.key_command/, 'no key: hint names both parameters');
+is($node->safe_psql('postgres', "SELECT bool_or(loaded) || ':' || sum(connections) FROM connection.key_status()"),
+	'false:2', 'no key: the key status says so, and what is encrypted with what it lacks');
 fails_with($node, "SELECT connection.create('s3_c', 'STORAGE', 'S3', $secret_json)",
 	'55000', 'no encryption key', 'no key: create with secrets');
 $node->safe_psql('postgres',
