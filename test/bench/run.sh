@@ -115,7 +115,8 @@ EMU_PID=$!
 for _ in $(seq 50); do [ -s "$DIR/emulator.port" ] && break; sleep 0.1; done
 EMU="http://127.0.0.1:$(cat "$DIR/emulator.port")"
 # the emulator is on the loopback: the server may send requests there
-sql -c "ALTER SYSTEM SET connection.allowed_hosts = '127.0.0.1:$(cat "$DIR/emulator.port")'" -c "SELECT pg_reload_conf()" >/dev/null
+sql -c "LOAD 'connection'" -c "ALTER SYSTEM SET connection.allowed_hosts = '127.0.0.1:$(cat "$DIR/emulator.port")'" \
+    -c "SELECT pg_reload_conf()" >/dev/null
 sql -d "bench_$SMALL" -v emu="$EMU" >/dev/null <<'SQL'
 SELECT connection.create('sts_src', 'STORAGE', 'S3',
     '{"ACCESS_KEY": "AKIABENCHSOURCE", "SECRET_KEY": "bench-source-secret", "REGION": "us-east-1"}');
@@ -153,6 +154,7 @@ for r in $(seq "$REPS"); do
 done
 shared_calls=$(( $(emu_calls) - before ))
 kill "$EMU_PID" 2>/dev/null || true
+EMU_PID=
 sql -c "ALTER SYSTEM RESET shared_preload_libraries"
 conn_as_runner pg_ctl -D "$DIR/data" -l "$DIR/server.log" -w restart >/dev/null
 shc_r=$(median_of "${shc_r}"); shc_k=$(median_of "${shc_k}")
@@ -169,6 +171,7 @@ log "warm lookup over $LARGE cached connections"
 loop_ms() {
     sql -d "bench_$LARGE" <<SQL 2>&1
 SET connection.cache_size = $((LARGE + 1000));
+SET connection.cache_memory = '512MB';
 SELECT count(connection.credentials('c' || i)) FROM generate_series(1, $LARGE) i;
 DO \$\$
 DECLARE t0 timestamptz; t1 timestamptz; t2 timestamptz; x int;
@@ -196,7 +199,7 @@ done
 w_c=$(median_of "${w_c}")
 w_f=$(median_of "${w_f}")
 row "warm credentials(), $LARGE cached, 200k calls" "$(fmt "$w_c") ms" "$(fmt "$w_f") ms (indexed lookup)" \
-    "$(ratio "$w_f" "$w_c")" "speed ratio in one backend, cache_size = $((LARGE + 1000))"
+    "$(ratio "$w_f" "$w_c")" "speed ratio in one backend, cache_size = $((LARGE + 1000)), cache_memory = 512MB"
 
 # ---------------------------------------------------------------------------
 # show
@@ -248,6 +251,7 @@ log "memory"
 mem() {
     sql -d "bench_$LARGE" <<SQL | tail -n 1
 SET connection.cache_size = $1;
+SET connection.cache_memory = '${2:-16MB}';
 SELECT count(connection.credentials('c' || i)) FROM generate_series(1, $LARGE) i;
 SELECT pg_size_pretty(sum(total_bytes)) || ' cache, ' ||
        (SELECT pg_size_pretty(sum(total_bytes)) FROM pg_backend_memory_contexts)
@@ -256,7 +260,8 @@ SELECT pg_size_pretty(sum(total_bytes)) || ' cache, ' ||
 SQL
 }
 row "memory after touching $LARGE (cache_size 10000, default)" "$(mem 10000)" "" "" "bounded by cache_size"
-row "memory after touching $LARGE (cache_size $((LARGE + 1000)))" "$(mem $((LARGE + 1000)))" "" "" "all cached"
+row "memory after touching $LARGE (cache_size $((LARGE + 1000)))" "$(mem $((LARGE + 1000)))" "" "" "bounded by cache_memory (16MB, default)"
+row "memory after touching $LARGE (cache_size $((LARGE + 1000)), cache_memory 512MB)" "$(mem $((LARGE + 1000)) 512MB)" "" "" "all cached"
 
 vault="skipped: Supabase Vault (supabase_vault) is not installed on this machine"
 if [ -n "$(sql -d postgres -c "SELECT 1 FROM pg_available_extensions WHERE name = 'supabase_vault'")" ]; then
