@@ -835,8 +835,10 @@ ConnStsSharedPut(int slot, const ConnStsKey *key, const ConnTempCreds *creds)
 		}
 		else
 			s->unshared = true;
-		s->fetcher = 0;
 	}
+	/* (a slot whose connection changed meanwhile stores nothing) */
+	if (s->fetcher == MyProcPid)
+		s->fetcher = 0;
 	LWLockRelease(shared->lock);
 	ConditionVariableBroadcast(&shared->changed);
 	return generation;
@@ -859,8 +861,6 @@ ConnStsSharedFailed(int slot, int64 id, int sqlerrcode, const char *message, con
 	if (s->dbid == MyDatabaseId && s->id == id &&
 		(s->fetcher == MyProcPid || (IsBackgroundWorker && s->fetcher == 0)))
 	{
-		if (s->fetcher == MyProcPid)
-			s->fetcher = 0;
 		if (sqlerrcode != 0 && ERRCODE_TO_CATEGORY(sqlerrcode) != ERRCODE_OPERATOR_INTERVENTION)
 		{
 			s->calls++;
@@ -873,6 +873,8 @@ ConnStsSharedFailed(int slot, int64 id, int sqlerrcode, const char *message, con
 										(TimestampTz) 300) * USECS_PER_SEC;
 		}
 	}
+	if (s->fetcher == MyProcPid)
+		s->fetcher = 0;
 	LWLockRelease(shared->lock);
 	ConditionVariableBroadcast(&shared->changed);
 }

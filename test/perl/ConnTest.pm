@@ -5,10 +5,58 @@ use strict;
 use warnings FATAL => 'all';
 
 use Exporter 'import';
+use FindBin;
+use HTTP::Tiny;
+use IPC::Run;
+use JSON::PP;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-our @EXPORT = qw(new_key write_keys start_node set_and_reload fails_with memory_holds);
+our @EXPORT = qw(new_key write_keys start_node set_and_reload fails_with memory_holds
+  start_server start_emulator emulator_control emulator_stats);
+
+my @servers;
+END { local $?; $_->kill_kill foreach @servers; }
+my $http = HTTP::Tiny->new(timeout => 30);
+
+# Start a server of the tests (the STS emulator, s3rver) on 127.0.0.1 whose
+# command writes its port to $portfile; it is stopped when the test ends.
+# Returns the port.
+sub start_server
+{
+	my ($dir, $name, $portfile, @cmd) = @_;
+	my $h = IPC::Run::start(\@cmd, '>', "$dir/$name.out", '2>', "$dir/$name.log");
+	push @servers, $h;
+	for (1 .. 150) { last if -s $portfile; select(undef, undef, undef, 0.1); }
+	die "$name did not start: " . slurp_file("$dir/$name.log") unless -s $portfile;
+	return slurp_file($portfile);
+}
+
+# Start test/sts/emulator.py with further arguments (--key ID=SECRET ...);
+# returns its base URL.
+sub start_emulator
+{
+	my ($dir, @args) = @_;
+	my $port = start_server($dir, 'emulator', "$dir/emulator.port", 'python3',
+		"$FindBin::RealBin/../sts/emulator.py", '--port-file', "$dir/emulator.port", @args);
+	return "http://127.0.0.1:$port";
+}
+
+# Change the emulator's settings (POST /_control: roles, mode, expires_in...).
+sub emulator_control
+{
+	my ($base, %settings) = @_;
+	die "emulator control failed"
+	  unless $http->post("$base/_control", { content => encode_json(\%settings) })->{success};
+	return;
+}
+
+# The emulator's counts (GET /_stats).
+sub emulator_stats
+{
+	my ($base) = @_;
+	return decode_json($http->get("$base/_stats")->{content});
+}
 
 # A fresh random 256-bit key in hex.
 sub new_key

@@ -28,31 +28,11 @@ my %src = (
 	aliyun  => [ 'LTAI5tExampleSource', 'aliyun-source-secret' ],
 	tencent => [ 'AKIDexampleSource01', 'tencent-source-secret' ]);
 
-my $portfile = "$dir/emulator.port";
-my $emu = IPC::Run::start(
-	[ 'python3', $emulator, '--port-file', $portfile,
-		map { ('--key', "$_->[0]=$_->[1]") } values %src ],
-	'>', "$dir/emulator.out", '2>', "$dir/emulator.log");
-END { local $?; $emu->kill_kill if $emu; }
-for (1 .. 100) { last if -s $portfile; select(undef, undef, undef, 0.1); }
-die "the STS emulator did not start" unless -s $portfile;
-my $port = slurp_file($portfile);
-my $base = "http://127.0.0.1:$port";
+my $base = start_emulator($dir, map { ('--key', "$_->[0]=$_->[1]") } values %src);
+my ($port) = $base =~ /:(\d+)$/;
 my $http = HTTP::Tiny->new(timeout => 30);
-
-sub control
-{
-	my %settings = @_;
-	my $r = $http->post("$base/_control",
-		{ content => encode_json(\%settings) });
-	die "emulator control failed" unless $r->{success};
-	return;
-}
-
-sub stats
-{
-	return decode_json($http->get("$base/_stats")->{content});
-}
+sub control { emulator_control($base, @_); return; }
+sub stats { return emulator_stats($base); }
 
 sub calls { return stats()->{calls}{ $_[0] }; }
 

@@ -30,18 +30,9 @@ my ($node_modules) = grep { defined && -d "$_/\@20minutes/s3rver" }
 	"$FindBin::RealBin/../../tmp_s3rver/node_modules");
 BAIL_OUT('s3rver is not installed: test/run.sh installs it') unless $node_modules;
 
-sub start_server
-{
-	my ($name, $portfile, @cmd) = @_;
-	my $h = IPC::Run::start(\@cmd, '>', "$dir/$name.out", '2>', "$dir/$name.log");
-	for (1 .. 150) { last if -s $portfile; select(undef, undef, undef, 0.1); }
-	die "$name did not start: " . slurp_file("$dir/$name.log") unless -s $portfile;
-	return ($h, slurp_file($portfile));
-}
-
 mkdir "$dir/s3data";
 local $ENV{NODE_PATH} = $node_modules;
-my ($s3rver, $s3port) = start_server('s3rver', "$dir/s3.port", 'node',
+my $s3port = start_server($dir, 's3rver', "$dir/s3.port", 'node',
 	"$FindBin::RealBin/../s3/s3rver.js", "$dir/s3data", "$dir/s3.port", 'lake', 'spare');
 
 my %key = (
@@ -50,21 +41,11 @@ my %key = (
 	aws => [ 'AKIAOBJECTSSOURCE1', 'aws/source+Obj=3' ],
 	ali => [ 'LTAI5tObjectsSrc02', 'aliyun-source-Obj4' ],
 	tc  => [ 'AKIDobjectsSource2', 'tencent-source-Obj5' ]);
-my ($emu, $emuport) = start_server('emulator', "$dir/emu.port", 'python3',
-	"$FindBin::RealBin/../sts/emulator.py", '--port-file', "$dir/emu.port",
-	'--data-dir', "$dir", '--bucket', 'lake', '--bucket', 'lake-1250000000',
+my $emubase = start_emulator($dir, '--data-dir', "$dir", '--bucket', 'lake', '--bucket', 'lake-1250000000',
 	map { ('--key', "$_->[0]=$_->[1]") } values %key);
-END { local $?; $s3rver->kill_kill if $s3rver; $emu->kill_kill if $emu; }
-
-my $emubase = "http://127.0.0.1:$emuport";
-my $http = HTTP::Tiny->new(timeout => 30);
-sub control
-{
-	my $r = $http->post("$emubase/_control", { content => encode_json({@_}) });
-	die "emulator control failed" unless $r->{success};
-	return;
-}
-sub stats { return decode_json($http->get("$emubase/_stats")->{content}); }
+my ($emuport) = $emubase =~ /:(\d+)$/;
+sub control { emulator_control($emubase, @_); return; }
+sub stats { return emulator_stats($emubase); }
 
 # ------------------------------------------------------------------- node
 write_keys("$dir/key", new_key());

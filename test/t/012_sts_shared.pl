@@ -22,28 +22,13 @@ use JSON::PP;
 use Time::HiRes qw(time usleep);
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
-my $emulator = "$FindBin::RealBin/../sts/emulator.py";
 my @source = ('AKIAEXAMPLESOURCE1', 'aws/source+secret=1');
 
-my $portfile = "$dir/emulator.port";
-my $emu = IPC::Run::start(
-	[ 'python3', $emulator, '--port-file', $portfile, '--key', "$source[0]=$source[1]" ],
-	'>', "$dir/emulator.out", '2>', "$dir/emulator.log");
-END { local $?; $emu->kill_kill if $emu; }
-for (1 .. 100) { last if -s $portfile; usleep(100_000); }
-die "the STS emulator did not start" unless -s $portfile;
-my $port = slurp_file($portfile);
-my $base = "http://127.0.0.1:$port";
-my $http = HTTP::Tiny->new(timeout => 30);
+my $base = start_emulator($dir, '--key', "$source[0]=$source[1]");
+my ($port) = $base =~ /:(\d+)$/;
+sub control { emulator_control($base, @_); return; }
 
-sub control
-{
-	my %settings = @_;
-	die "emulator control failed"
-	  unless $http->post("$base/_control", { content => encode_json(\%settings) })->{success};
-	return;
-}
-sub calls { return decode_json($http->get("$base/_stats")->{content})->{calls}{aws}; }
+sub calls { return emulator_stats($base)->{calls}{aws}; }
 
 write_keys("$dir/key", new_key(), new_key());
 my $node = start_node('shared', "$dir/key", shared_preload_libraries => 'connection',
