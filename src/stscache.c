@@ -18,9 +18,9 @@
  * the AssumeRole call without holding any lock and stores the answer
  * (ConnStsSharedPut), or records the failure (ConnStsSharedFailed), and
  * wakes the waiters.  A failure is handed to the backends that waited
- * for it, and to those that come within a second, instead of a call of
- * their own: an outage costs one call per second per connection, not one
- * per query.
+ * for it instead of calls of their own: during an outage, one call per
+ * connection is going on at a time, not one per query.  A later call
+ * tries again (the trust policy may have been fixed meanwhile).
  *
  * A launcher (a background worker connected to no database) wipes the
  * slots that expired, once a second, and starts a refresher for each
@@ -89,9 +89,6 @@ PG_FUNCTION_INFO_V1(connection_sts_cache_entries);
 
 /* An entry used this recently is not given to another connection. */
 #define USED_RECENTLY_SECS 60
-
-/* A failure is handed on for this long instead of a call of one's own. */
-#define FAILURE_SHARED_MS 1000
 
 typedef struct StsSlot
 {
@@ -692,14 +689,14 @@ ConnStsRefresherMain(Datum arg)
  *		Otherwise false: *slot >= 0 when this backend now makes the call
  *		for that slot (and must end with ConnStsSharedPut or
  *		ConnStsSharedFailed), -1 when the table cannot take it.  Waits while
- *		another backend makes the call; reports its failure, if it failed
- *		within a second.
+ *		another backend makes the call, and reports its failure.
  */
 bool
 ConnStsSharedGet(const ConnStsKey *key, const char *role_arn, TimestampTz needed,
 				 ConnTempCreds *creds, TimestampTz *fetched, int *slot, uint64 *generation)
 {
 	bool		sleeping = false;
+	TimestampTz waiting_since = 0;
 
 	*slot = -1;
 	if (!ConnStsSharedEnabled())
@@ -721,6 +718,8 @@ ConnStsSharedGet(const ConnStsKey *key, const char *role_arn, TimestampTz needed
 			{
 				ConditionVariablePrepareToSleep(&shared->changed);
 				sleeping = true;
+				if (waiting_since == 0)
+					waiting_since = now;
 				LWLockRelease(shared->lock);
 				continue;
 			}
@@ -744,8 +743,8 @@ ConnStsSharedGet(const ConnStsKey *key, const char *role_arn, TimestampTz needed
 			LWLockRelease(shared->lock);
 			return true;
 		}
-		if (s && s->error_code != 0 && keys_equal(&s->key, key) &&
-			now < s->error_time + (TimestampTz) FAILURE_SHARED_MS * 1000)
+		if (s && waiting_since != 0 && s->error_code != 0 && keys_equal(&s->key, key) &&
+			s->error_time >= waiting_since)
 		{
 			int			code = s->error_code;
 			char		message[ERROR_MAX];
@@ -758,7 +757,7 @@ ConnStsSharedGet(const ConnStsKey *key, const char *role_arn, TimestampTz needed
 					(errcode(code),
 					 errmsg_internal("%s", message),
 					 detail[0] ? errdetail_internal("%s", detail) : 0,
-					 errhint("Another session's AssumeRole call for this connection failed with this error just now; a call a second later tries again.")));
+					 errhint("Another session's AssumeRole call for this connection, which this one waited for, failed with this error.")));
 		}
 		if (s && s->unshared && keys_equal(&s->key, key))
 		{

@@ -169,22 +169,28 @@ SKIP:
 }
 control(mode => 'error500', expires_in => 30);
 $before = calls();
-my ($worked, $failed, $error) = (0, 0, '');
+my ($worked, $failed, $error, $while_served) = (0, 0, '', undef);
 $start = time;
 while (time - $start < 32)
 {
 	$s->{stderr} = '';
 	my $out = $s->query("SELECT connection.credentials('short')->>'SECRET'");
 	if ($s->{stderr} eq '' && $out eq $temp->{SECRET}) { $worked++; }
-	elsif ($s->{stderr} ne '') { $failed++; $error = $s->{stderr}; }
+	elsif ($s->{stderr} ne '')
+	{
+		$failed++;
+		$error = $s->{stderr};
+		$while_served //= calls() - $before;
+	}
 	usleep(500_000);
 }
 ok($worked >= 40, "calls went on with the old credentials ($worked)");
 ok($failed >= 3, "then failed ($failed)");
 like($error, qr/AWS STS did not issue credentials for connection "short"\nDETAIL:  HTTP status 500/,
 	'with the provider\'s error');
-my $attempts = calls() - $before;
-ok($attempts >= 2 && $attempts <= 12, "the refresher backed off ($attempts calls in 32 s)");
+ok(defined $while_served && $while_served >= 1 && $while_served <= 3,
+	'the refresher tried and backed off while the old credentials were served ('
+	  . ($while_served // 'none') . ' calls in about 27 s)');
 SKIP:
 {
 	skip 'this system does not let the test read the memory of a backend', 1
