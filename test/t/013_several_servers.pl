@@ -37,6 +37,11 @@ my $s3 = q('{"ACCESS_KEY": "AKIASEVERAL00000001", "SECRET_KEY": "first-secret", 
 $pub->safe_psql('postgres', qq{
 SELECT connection.create('c0', 'STORAGE', 'S3', $s3);
 SELECT connection.alter('c0', owner => 'alice');
+-- a connection that names one stored after it (the update moves the row):
+-- the initial copy brings them in that order
+SELECT connection.create('early', 'STORAGE', 'S3', $s3);
+SELECT connection.create('early_hms', 'CATALOG', 'HMS', '{"HIVE_METASTORE_URIS": "h:9083", "STORAGE_CONNECTION": "early"}');
+SELECT connection.alter('early', set_properties => '{"REGION": "us-west-2"}');
 CREATE PUBLICATION conn_pub FOR TABLE connection.pg_connection, connection.pg_connection_reserved;});
 
 my $pubconn = $pub->connstr . ' dbname=postgres';
@@ -61,6 +66,9 @@ is($bg->query_safe(q{SELECT connection.credentials('c0')->>'SECRET_KEY'}), 'firs
 	'the initial copy: the connection decrypts on the subscriber');
 is($sub->safe_psql('postgres', q{SELECT owner FROM connection.connections WHERE name = 'c0'}), 'alice',
 	'its owner is the subscriber\'s role of that name');
+is($sub->safe_psql('postgres', q{SELECT string_agg(kind || ':' || object, ',') FROM connection.dependents('early')}),
+	'connection:connection early_hms', 'the initial copy makes the property records, whatever the order of the rows');
+$pub->safe_psql('postgres', q{SELECT connection.drop('early_hms'); SELECT connection.drop('early')});
 
 $pub->safe_psql('postgres', q{SELECT connection.alter('c0', set_properties => '{"SECRET_KEY": "second-secret"}')});
 synced();
