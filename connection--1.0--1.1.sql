@@ -385,7 +385,7 @@ CREATE FUNCTION connection.key_status(
     OUT connections bigint, OUT undecryptable text[])
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'connection_key_status'
-LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION connection.key_status() IS
 'per key fingerprint: whether this server has loaded it, whether it is the current key, how many connections it encrypts, and (superusers only) the connections it cannot decrypt; decrypts nothing';

@@ -61,6 +61,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/timestamp.h"
 
 #include "catalog.h"
 #include "connection.h"
@@ -631,6 +632,10 @@ ConnWipeProps(ConnProps *props)
  * ---------------------------------------------------------------------
  */
 
+/* A failed load is not tried again by key_status() for this long. */
+#define KEY_STATUS_RETRY_SECS 10
+static TimestampTz key_status_failed = 0;
+
 typedef struct FingerprintUse
 {
 	char	   *fingerprint;
@@ -681,23 +686,40 @@ connection_key_status(PG_FUNCTION_ARGS)
 	ResourceOwner owner = CurrentResourceOwner;
 
 	InitMaterializedSRF(fcinfo, 0);
-	/* a key that cannot be loaded is a status, not an error: in a subtransaction */
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
+
+	/*
+	 * A key that cannot be loaded is a status, not an error: it is loaded in
+	 * a subtransaction, and a failure is logged (server only: its detail may
+	 * name the key file) and not tried again for a while, so that no caller
+	 * can make the server run connection.key_command in a loop.
+	 */
+	if (!keys_valid &&
+		GetCurrentTimestamp() >= key_status_failed + (TimestampTz) KEY_STATUS_RETRY_SECS * USECS_PER_SEC)
 	{
-		load_keys();
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
+		BeginInternalSubTransaction(NULL);
 		MemoryContextSwitchTo(cxt);
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
+		PG_TRY();
+		{
+			load_keys();
+			ReleaseCurrentSubTransaction();
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			key_status_failed = GetCurrentTimestamp();
+			ereport(LOG_SERVER_ONLY,
+					(errmsg("connection.key_status() could not load the keys: %s", edata->message),
+					 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
 	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
 	if (keys_valid)
 		for (int i = 0; i < nkeys; i++)
 		{

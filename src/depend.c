@@ -1160,6 +1160,22 @@ connection_catalog_applied(PG_FUNCTION_ARGS)
 				 errmsg("connection.catalog_applied() must be called as a row trigger")));
 	tup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
 	id = DatumGetInt64(heap_getattr(tup, 1, RelationGetDescr(trigdata->tg_relation), &isnull));
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		/* an id changed by hand: the old one's property records go */
+		int64		oldid = DatumGetInt64(heap_getattr(trigdata->tg_trigtuple, 1,
+													   RelationGetDescr(trigdata->tg_relation),
+													   &isnull));
+
+		if (oldid != id)
+		{
+			ListCell   *lc;
+
+			foreach(lc, ConnDependByDependent(InvalidOid, 0, 0, oldid))
+				ConnDependDelete(lfirst(lc));
+			ConnStsSharedForgetConnection(oldid);
+		}
+	}
 
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
 	ConnCacheInvalidate();

@@ -55,6 +55,20 @@ is($node->safe_psql('postgres', "SELECT connection.property('s3_a', 'SECRET_KEY'
 set_and_reload($node, key_command => "cat $dir/nonexistent");
 fails_with($node, "SELECT connection.credentials('s3_a')", 'F0000',
 	'connection.key_command failed', 'key_command failing');
+# the key status does not make the server run a failing command in a loop
+open(my $cfh, '>', "$dir/count_and_fail.sh") or die;
+print $cfh "#!/bin/sh\necho run >> $dir/command_runs\nexit 1\n";
+close($cfh);
+chmod(0755, "$dir/count_and_fail.sh");
+set_and_reload($node, key_command => "$dir/count_and_fail.sh");
+unlink("$dir/command_runs");
+is($node->safe_psql('postgres', q{CREATE ROLE status_reader LOGIN;
+SET ROLE status_reader;
+DO $$BEGIN FOR i IN 1..50 LOOP PERFORM * FROM connection.key_status(); END LOOP; END$$;
+SELECT count(*) FROM connection.key_status() WHERE loaded;}), '0', 'key status with a failing command: no key loaded');
+is(scalar(() = slurp_file("$dir/command_runs") =~ /run/g), 1, 'fifty calls ran the command once');
+like(slurp_file($node->logfile), qr/LOG:  connection.key_status\(\) could not load the keys: connection.key_command failed/,
+	'and the server log says why');
 set_and_reload($node, key_command => "cat $dir/k1", key_file => "$dir/k1");
 fails_with($node, "SELECT connection.credentials('s3_a')", 'F0000',
 	'connection.key_file and connection.key_command are both set', 'both sources');
