@@ -571,6 +571,26 @@ read_digits(const char *s, int *p, int end, int max, int base)
 	return n > 0 ? v : -1;
 }
 
+/* What a one-letter backslash escape stands for (\b \f \n \r \t), or 0. */
+static char
+simple_escape(char e)
+{
+	switch (e)
+	{
+		case 'b':
+			return '\b';
+		case 'f':
+			return '\f';
+		case 'n':
+			return '\n';
+		case 'r':
+			return '\r';
+		case 't':
+			return '\t';
+	}
+	return 0;
+}
+
 /*
  * Start buf as room for a decoded copy of len bytes of text, wiped when the
  * current memory context goes: decoding never lengthens a text (a quote
@@ -613,23 +633,13 @@ decode_string(const char *s, const Token *t)
 			long		v;
 
 			p++;
+			if (simple_escape(e))
+			{
+				appendStringInfoChar(&buf, simple_escape(e));
+				continue;
+			}
 			switch (e)
 			{
-				case 'b':
-					appendStringInfoChar(&buf, '\b');
-					break;
-				case 'f':
-					appendStringInfoChar(&buf, '\f');
-					break;
-				case 'n':
-					appendStringInfoChar(&buf, '\n');
-					break;
-				case 'r':
-					appendStringInfoChar(&buf, '\r');
-					break;
-				case 't':
-					appendStringInfoChar(&buf, '\t');
-					break;
 				case 'x':
 					if ((v = read_digits(s, &p, t->cend, 2, 16)) >= 0)
 						appendStringInfoChar(&buf, (char) v);
@@ -1110,23 +1120,13 @@ json_unescaped(const char *s, int len)
 			continue;
 		}
 		p++;
+		if (simple_escape(s[p]))
+		{
+			appendStringInfoChar(&buf, simple_escape(s[p]));
+			continue;
+		}
 		switch (s[p])
 		{
-			case 'b':
-				appendStringInfoChar(&buf, '\b');
-				break;
-			case 'f':
-				appendStringInfoChar(&buf, '\f');
-				break;
-			case 'n':
-				appendStringInfoChar(&buf, '\n');
-				break;
-			case 'r':
-				appendStringInfoChar(&buf, '\r');
-				break;
-			case 't':
-				appendStringInfoChar(&buf, '\t');
-				break;
 			case 'u':
 				p++;
 				if ((v = read_digits(s, &p, len, 4, 16)) >= 0)
