@@ -405,3 +405,8 @@ CREATE TRIGGER pg_connection_applied
     AFTER INSERT OR UPDATE OR DELETE ON connection.pg_connection
     FOR EACH ROW EXECUTE FUNCTION connection.catalog_applied();
 ALTER TABLE connection.pg_connection ENABLE REPLICA TRIGGER pg_connection_applied;
+
+-- 1.1 writes a faster authenticated encryption (format 2, src/crypto.c)
+-- and reads 1.0's; rotate_key() also moves rows to the new format.
+COMMENT ON FUNCTION connection.rotate_key() IS
+'re-encrypt every connection not yet under the current key or not in the current ciphertext format; returns how many were re-encrypted (superuser)';

@@ -102,8 +102,40 @@ SELECT count(*) AS plaintext_rows
  WHERE position('owned-pw'::bytea IN coalesce(secrets, '')) > 0
     OR plain_properties::text LIKE '%owned%' OR masks::text LIKE '%owned_user%';
 
--- every row is under the current key: nothing to rotate
+-- every row is under the current key, in format 2: nothing to rotate
 SELECT connection.rotate_key();
+SELECT DISTINCT get_byte(secrets, 0) AS format FROM connection.pg_connection
+ WHERE secrets IS NOT NULL;
+
+-- a connection as version 1.0 wrote it (format 1: a pgcrypto PGP message
+-- of "connection/1", its id, then names and values, NUL-separated, under
+-- the key's hex as password) is read, and rotate_key() rewrites it in
+-- format 2 under the same key
+SELECT connection.create('format_one', 'STORAGE', 'S3',
+  '{"ACCESS_KEY": "AKIAFORMATONE0000001", "SECRET_KEY": "format-one-secret", "REGION": "r"}');
+UPDATE connection.pg_connection
+   SET secrets = pgp_sym_encrypt_bytea(
+         convert_to('connection/1', 'UTF8') || '\x00'::bytea
+           || convert_to(id::text, 'UTF8') || '\x00'::bytea
+           || convert_to('ACCESS_KEY', 'UTF8') || '\x00'::bytea
+           || convert_to('AKIAFORMATONE0000001', 'UTF8') || '\x00'::bytea
+           || convert_to('SECRET_KEY', 'UTF8') || '\x00'::bytea
+           || convert_to('format-one-secret', 'UTF8') || '\x00'::bytea,
+         lower(split_part(pg_read_file(current_setting('connection.key_file')), E'\n', 1)),
+         'cipher-algo=aes256, s2k-mode=1, s2k-digest-algo=sha256, compress-algo=0')
+ WHERE name = 'format_one';
+SELECT get_byte(secrets, 0) <> 2 AS format_one FROM connection.pg_connection WHERE name = 'format_one';
+SELECT connection.credentials('format_one');
+SELECT connection.rotate_key();
+SELECT get_byte(secrets, 0) AS format FROM connection.pg_connection WHERE name = 'format_one';
+SELECT connection.credentials('format_one');
+-- a format-2 ciphertext whose tag does not match: refused, nothing decrypted
+UPDATE connection.pg_connection
+   SET secrets = set_byte(secrets, length(secrets) - 1, get_byte(secrets, length(secrets) - 1) # 1)
+ WHERE name = 'format_one';
+SELECT connection.credentials('format_one');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.drop('format_one');
 -- fails: only superusers rotate keys
 SET ROLE regress_conn_owner;
 SELECT connection.rotate_key();

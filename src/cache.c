@@ -65,12 +65,10 @@ static uint64 inval_count = 0;
 static void
 cache_callback(Datum arg, Oid relid)
 {
-	/* before the table's OID is known there is nothing to forget */
-	if (relid == InvalidOid || relid == ConnCatalogRelidIfKnown())
+	if (ConnCatalogRelcacheInvalidated(relid))
 	{
 		cache_stale = true;
 		inval_count++;
-		ConnCatalogReset();
 	}
 }
 

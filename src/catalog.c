@@ -29,8 +29,15 @@
  * than NAME_LOCKS_BEFORE_ESCALATION names (bulk creates and drops) takes
  * ShareRowExclusiveLock on the table instead of further name locks.
  *
- * Every write of a connection sends a relcache invalidation for the table
- * (at commit to other backends), which is what backend caches listen to.
+ * Every write of a connection sends a relcache invalidation (at commit to
+ * other backends), which is what backend caches listen to.  It names the
+ * table's TOAST table, not the table: the backends that receive it have no
+ * relcache entry to rebuild (the TOAST table is opened only for values of
+ * some kilobytes), so a write costs neither the writer, at its next
+ * command, nor the readers a rebuild of the table's entry and a reopening
+ * of its files.  An invalidation of the table itself (DROP EXTENSION,
+ * VACUUM FULL, ALTER TABLE) also resets the caches, and makes the OIDs
+ * be looked up again.
  *
  * Dependency records (connection.pg_connection_depend) are never cached;
  * their writers hold the referenced connection's name in at least
@@ -48,13 +55,16 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
+#include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -66,11 +76,13 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "cache.h"
 #include "catalog.h"
 #include "stscache.h"
 #include "connection.h"
+#include "crypto.h"
 
 PG_FUNCTION_INFO_V1(connection_catalog_changed);
 
@@ -97,6 +109,28 @@ static Oid	depend_dep_index = InvalidOid;
 static Oid	reserved_relid = InvalidOid;
 static Oid	reserved_name_index = InvalidOid;
 static Oid	reserved_id_index = InvalidOid;
+static Oid	signal_relid = InvalidOid;	/* the TOAST table, or the table */
+
+/*
+ * What a backend knows of the emptiness of the dependency records' and the
+ * reserved names' tables: a table seen empty is known empty until its
+ * generation moves, which every insert into it makes happen (it sends a
+ * relcache invalidation for the table's TOAST table, like writes of
+ * connections do; a restore's plain-SQL load sends one from its statement
+ * trigger).  Deletes and updates cannot make an empty table non-empty.
+ * While a table is known empty, creates and drops skip their lookups
+ * there: most connections have no records and no name is reserved.
+ */
+typedef struct KnownEmpty
+{
+	uint64		generation;		/* bumped by invalidations of the table */
+	uint64		empty_generation;	/* == generation: known empty */
+} KnownEmpty;
+
+static KnownEmpty depend_known = {1, 0};
+static KnownEmpty reserved_known = {1, 0};
+static Oid	depend_signal_relid = InvalidOid;
+static Oid	reserved_signal_relid = InvalidOid;
 static bool catalog_stale = false;	/* look up again before next use */
 
 /* The column types of the tables, as this code reads them. */
@@ -197,6 +231,20 @@ check_layout(Oid relid, const Oid *types, int ncols)
 				 errhint("Reinstall the extension, or restore its tables from a backup.")));
 }
 
+/* A table's TOAST table (its signal relation), or the table if it has none. */
+static Oid
+toast_of(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			toast;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	toast = ((Form_pg_class) GETSTRUCT(tup))->reltoastrelid;
+	ReleaseSysCache(tup);
+	return OidIsValid(toast) ? toast : relid;
+}
+
 /*
  * Look the catalog objects up, unless they are known and not stale.  The
  * OIDs are replaced all at once and never pass through InvalidOid: an
@@ -249,6 +297,11 @@ lookup_catalog(void)
 	reserved_relid = res_relid;
 	reserved_name_index = res_name_index;
 	reserved_id_index = res_id_index;
+	signal_relid = toast_of(relid);
+	depend_signal_relid = toast_of(dep_relid);
+	reserved_signal_relid = OidIsValid(res_relid) ? toast_of(res_relid) : InvalidOid;
+	depend_known.generation++;
+	reserved_known.generation++;
 	catalog_stale = false;
 }
 
@@ -322,15 +375,53 @@ ConnCatalogRelidIfKnown(void)
 }
 
 /*
- * ConnCatalogReset
- *		Look the OIDs up again before the next use (called on relcache
- *		invalidation: the extension may have been dropped and created
- *		again).  Touches no catalog: safe in invalidation callbacks.
+ * ConnCatalogSignalRelidIfKnown
+ *		The relation whose relcache invalidations announce writes of
+ *		connections (see the file header), if looked up, else InvalidOid.
+ *		Never touches the catalogs.
+ */
+Oid
+ConnCatalogSignalRelidIfKnown(void)
+{
+	return signal_relid;
+}
+
+/*
+ * ConnCatalogSignalChange
+ *		Tell every backend's caches, at commit, that connections changed
+ *		(ours at the next command).  The OIDs are looked up afresh if an
+ *		invalidation made them stale: a writer holds a lock on the table, so
+ *		what it looks up is current.
  */
 void
-ConnCatalogReset(void)
+ConnCatalogSignalChange(void)
 {
-	catalog_stale = true;
+	lookup_catalog();
+	CacheInvalidateRelcacheByRelid(signal_relid);
+}
+
+/*
+ * ConnCatalogRelcacheInvalidated
+ *		Relcache callback work: relid is a relation whose relcache entry is
+ *		being invalidated, or InvalidOid for all.  An invalidation of the
+ *		catalog table makes the OIDs be looked up again before the next use
+ *		(the extension may have been dropped and created again).  Returns
+ *		whether connections may have changed.  Touches no catalog: safe in
+ *		invalidation callbacks.
+ */
+bool
+ConnCatalogRelcacheInvalidated(Oid relid)
+{
+	if (relid == InvalidOid || relid == depend_relid || relid == depend_signal_relid)
+		depend_known.generation++;
+	if (relid == InvalidOid || relid == reserved_relid || relid == reserved_signal_relid)
+		reserved_known.generation++;
+	if (relid == InvalidOid || relid == catalog_relid)
+	{
+		catalog_stale = true;
+		return true;
+	}
+	return OidIsValid(relid) && relid == signal_relid;
 }
 
 /*
@@ -457,6 +548,61 @@ ConnCatalogLockName(const char *name, LOCKMODE mode)
 	lock_name(name, mode);
 }
 
+/*
+ * Is a table (the dependency records' or the reserved names') known to be
+ * empty?  When that is not known, it is scanned for a row and, found empty,
+ * known so until its next insert (see KnownEmpty).  Pending invalidations
+ * are processed first: the writers of both tables hold a name lock that
+ * our caller waits for (a drop's, or a dependent's on the referenced
+ * name), so a writer we waited for has committed, and its invalidation is
+ * queued, by now.
+ */
+static bool
+known_empty(Oid relid, KnownEmpty *known)
+{
+	uint64		generation;
+	Relation	rel;
+	SysScanDesc scan;
+	bool		empty;
+
+	AcceptInvalidationMessages();
+	if (known->empty_generation == known->generation)
+		return true;
+	generation = known->generation;
+	rel = table_open(relid, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	empty = !HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	/* unless an insert was announced meanwhile */
+	if (empty && generation == known->generation)
+		known->empty_generation = generation;
+	return empty;
+}
+
+/* No reserved names (or version 1.0 of the SQL objects, which has none)? */
+static bool
+reservations_known_absent(void)
+{
+	lookup_catalog();
+	return !OidIsValid(reserved_relid) || known_empty(reserved_relid, &reserved_known);
+}
+
+/*
+ * ConnCatalogSignalLoaded
+ *		Plain SQL inserted into the dependency records' or the reserved
+ *		names' table (a restore): tell every backend that they may no
+ *		longer be empty.
+ */
+void
+ConnCatalogSignalLoaded(void)
+{
+	lookup_catalog();
+	CacheInvalidateRelcacheByRelid(depend_signal_relid);
+	if (OidIsValid(reserved_relid))
+		CacheInvalidateRelcacheByRelid(reserved_signal_relid);
+}
+
 /* Deform a catalog tuple into a ConnRow in the current memory context. */
 static ConnRow *
 row_from_tuple(Relation rel, HeapTuple tup)
@@ -495,6 +641,63 @@ row_from_tuple(Relation rel, HeapTuple tup)
 			TextDatumGetCString(values[Anum_pg_connection_key_fingerprint - 1]);
 	}
 	return row;
+}
+
+/*
+ * ConnRowPack
+ *		A copy of a row in one allocation of mcxt (the row struct, then its
+ *		varlena values, then its strings), so that a cache entry costs one
+ *		chunk, freed with one pfree.
+ */
+ConnRow *
+ConnRowPack(const ConnRow *row, MemoryContext mcxt)
+{
+	Size		size = MAXALIGN(sizeof(ConnRow));
+	const struct varlena *vars[4] = {(const struct varlena *) row->acl,
+		(const struct varlena *) row->plain, (const struct varlena *) row->masks,
+	(const struct varlena *) row->secrets};
+	const char *strs[4] = {row->name, row->creator, row->comment, row->key_fingerprint};
+	struct varlena **var_dst[4];
+	char	  **str_dst[4];
+	ConnRow    *packed;
+	char	   *p;
+
+	for (int i = 0; i < 4; i++)
+		if (vars[i])
+			size += MAXALIGN(VARSIZE(vars[i]));
+	for (int i = 0; i < 4; i++)
+		if (strs[i])
+			size += strlen(strs[i]) + 1;
+
+	packed = MemoryContextAlloc(mcxt, size);
+	*packed = *row;
+	var_dst[0] = (struct varlena **) &packed->acl;
+	var_dst[1] = (struct varlena **) &packed->plain;
+	var_dst[2] = (struct varlena **) &packed->masks;
+	var_dst[3] = (struct varlena **) &packed->secrets;
+	str_dst[0] = &packed->name;
+	str_dst[1] = &packed->creator;
+	str_dst[2] = &packed->comment;
+	str_dst[3] = &packed->key_fingerprint;
+	p = (char *) packed + MAXALIGN(sizeof(ConnRow));
+	for (int i = 0; i < 4; i++)
+		if (vars[i])
+		{
+			memcpy(p, vars[i], VARSIZE(vars[i]));
+			*var_dst[i] = (struct varlena *) p;
+			p += MAXALIGN(VARSIZE(vars[i]));
+		}
+	for (int i = 0; i < 4; i++)
+		if (strs[i])
+		{
+			Size		len = strlen(strs[i]) + 1;
+
+			memcpy(p, strs[i], len);
+			*str_dst[i] = p;
+			p += len;
+		}
+	Assert(p == (char *) packed + size);
+	return packed;
 }
 
 static HeapTuple
@@ -667,25 +870,24 @@ ConnCatalogEndScan(ConnCatalogScan *scan)
 
 /*
  * ConnCatalogNextId
- *		A new connection id: 63 random bits, not yet used.  No sequence:
- *		there is nothing a role with write access to every table (members
- *		of pg_write_all_data) could set to make ids collide or run out, and
- *		servers that create connections independently do not collide.
+ *		A new connection id: 63 random bits.  No sequence: there is nothing
+ *		a role with write access to every table (members of
+ *		pg_write_all_data) could set to make ids collide or run out, and
+ *		servers that create connections independently do not collide.  The
+ *		primary key keeps ids unique; with a million connections, the
+ *		chance that a new id is taken is 1 in 10^13, and the create then
+ *		fails with the key's unique violation, changing nothing.
  */
 int64
 ConnCatalogNextId(void)
 {
 	int64		id;
 
-	lookup_catalog();
 	do
 	{
-		if (!pg_strong_random(&id, sizeof(id)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INTERNAL_ERROR),
-					 errmsg("could not generate a random connection id")));
+		ConnRandomBytes(&id, sizeof(id));
 		id &= PG_INT64_MAX;
-	} while (id == 0 || ConnCatalogFetchById(id, CurrentMemoryContext) != NULL);
+	} while (id == 0);
 	return id;
 }
 
@@ -693,23 +895,106 @@ ConnCatalogNextId(void)
 static void
 after_write(void)
 {
-	CacheInvalidateRelcacheByRelid(catalog_relid);
+	ConnCatalogSignalChange();
 	CommandCounterIncrement();
 }
 
-void
+/*
+ * Insert the index entries of a new tuple, like CatalogTupleInsert() does,
+ * except that the name index is checked in partial mode (as a deferred
+ * unique constraint is): a name that may be taken is reported by returning
+ * false instead of failing.  Returns false as well, inserting nothing, if
+ * an index is not a plain one on columns (one added by hand).
+ */
+static bool
+insert_index_entries(Relation rel, HeapTuple tup, bool *name_free)
+{
+	CatalogIndexState indstate = CatalogOpenIndexes(rel);
+	TupleTableSlot *slot;
+	Datum		values[INDEX_MAX_KEYS];
+	bool		isnull[INDEX_MAX_KEYS];
+
+	for (int i = 0; i < indstate->ri_NumIndices; i++)
+	{
+		IndexInfo  *info = indstate->ri_IndexRelationInfo[i];
+
+		if (info->ii_Expressions != NIL || info->ii_Predicate != NIL ||
+			info->ii_ExclusionOps != NULL || !info->ii_ReadyForInserts ||
+			!indstate->ri_IndexRelationDescs[i]->rd_index->indimmediate)
+		{
+			CatalogCloseIndexes(indstate);
+			return false;
+		}
+	}
+
+	simple_heap_insert(rel, tup);
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(tup, slot, false);
+	*name_free = true;
+	for (int i = 0; i < indstate->ri_NumIndices; i++)
+	{
+		Relation	index = indstate->ri_IndexRelationDescs[i];
+		IndexInfo  *info = indstate->ri_IndexRelationInfo[i];
+		IndexUniqueCheck check = UNIQUE_CHECK_NO;
+		bool		unique;
+
+		if (RelationGetRelid(index) == catalog_name_index)
+			check = UNIQUE_CHECK_PARTIAL;
+		else if (index->rd_index->indisunique)
+			check = UNIQUE_CHECK_YES;
+		FormIndexDatum(info, slot, NULL, values, isnull);
+#if PG_VERSION_NUM >= 140000
+		unique = index_insert(index, values, isnull, &tup->t_self, rel, check, false, info);
+#else
+		unique = index_insert(index, values, isnull, &tup->t_self, rel, check, info);
+#endif
+		if (check == UNIQUE_CHECK_PARTIAL && !unique)
+			*name_free = false;
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	CatalogCloseIndexes(indstate);
+	return true;
+}
+
+/*
+ * ConnCatalogInsert
+ *		Insert a new connection, unless its name is taken: then return false
+ *		(the caller reports it; what was inserted goes with the transaction,
+ *		which the report aborts).  The caller holds the name's lock.
+ *
+ * The name is checked by the insertion into the name index itself, not by
+ * a lookup before it: that saves an index descent per create.
+ */
+bool
 ConnCatalogInsert(const ConnRow *row)
 {
 	Relation	rel;
 	HeapTuple	tup;
+	bool		name_free;
 
 	lookup_catalog();
 	rel = table_open(catalog_relid, RowExclusiveLock);
 	tup = row_form_tuple(rel, row);
-	CatalogTupleInsert(rel, tup);
+	if (!insert_index_entries(rel, tup, &name_free))
+	{
+		/* an unusual index: look the name up first */
+		name_free = ConnCatalogFetch(row->name, CurrentMemoryContext) == NULL;
+		if (name_free)
+			CatalogTupleInsert(rel, tup);
+	}
+	else if (!name_free)
+	{
+		/*
+		 * A live or in-progress entry of that name (not one of ours: the
+		 * row we just inserted is not visible to a lookup in this command).
+		 */
+		name_free = ConnCatalogFetch(row->name, CurrentMemoryContext) == NULL;
+	}
 	heap_freetuple(tup);
 	table_close(rel, NoLock);
-	after_write();
+	if (name_free)
+		after_write();
+	return name_free;
 }
 
 /*
@@ -842,6 +1127,8 @@ ConnDependByRef(int64 refconnid)
 	ScanKeyData key;
 
 	lookup_catalog();
+	if (known_empty(depend_relid, &depend_known))
+		return NIL;
 	ScanKeyInit(&key, Anum_pg_connection_depend_refconnid, BTEqualStrategyNumber, F_INT8EQ,
 				Int64GetDatum(refconnid));
 	return depend_scan(depend_ref_index, &key, 1);
@@ -860,6 +1147,8 @@ ConnDependByDependent(Oid classid, Oid objid, int32 objsubid, int64 depconnid)
 	int			nkeys = 2;
 
 	lookup_catalog();
+	if (known_empty(depend_relid, &depend_known))
+		return NIL;
 	if (!OidIsValid(classid))
 		classid = catalog_relid;
 	ScanKeyInit(&keys[0], Anum_pg_connection_depend_classid, BTEqualStrategyNumber, F_OIDEQ,
@@ -891,7 +1180,11 @@ depend_write(const ConnDepend *dep, bool update)
 	if (update)
 		CatalogTupleUpdate(rel, (ItemPointer) &dep->tid, tup);
 	else
+	{
 		CatalogTupleInsert(rel, tup);
+		/* the table is not empty any more (KnownEmpty) */
+		CacheInvalidateRelcacheByRelid(depend_signal_relid);
+	}
 	heap_freetuple(tup);
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
@@ -1050,7 +1343,8 @@ fetch_reservation(AttrNumber attno, RegProcedure eqproc, Datum key, Oid indexid)
 ConnReservation *
 ConnReservationFetch(const char *name)
 {
-	lookup_catalog();
+	if (reservations_known_absent())
+		return NULL;
 	return fetch_reservation(Anum_pg_connection_reserved_name, F_TEXTEQ,
 							 CStringGetTextDatum(name), reserved_name_index);
 }
@@ -1058,7 +1352,8 @@ ConnReservationFetch(const char *name)
 ConnReservation *
 ConnReservationByConnid(int64 connid)
 {
-	lookup_catalog();
+	if (reservations_known_absent())
+		return NULL;
 	return fetch_reservation(Anum_pg_connection_reserved_connid, F_INT8EQ,
 							 Int64GetDatum(connid), reserved_id_index);
 }
@@ -1087,6 +1382,7 @@ ConnReservationInsert(const ConnRow *row)
 	tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 	CatalogTupleInsert(rel, tup);
 	heap_freetuple(tup);
+	CacheInvalidateRelcacheByRelid(reserved_signal_relid);
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
 }
@@ -1111,13 +1407,11 @@ ConnReservationDelete(const ConnReservation *res)
 Datum
 connection_catalog_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("connection.catalog_changed() must be called as a trigger")));
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	ConnCatalogSignalChange();
 	ConnCacheInvalidate();
 	ConnStsSharedForgetConnection(0);
 	return PointerGetDatum(NULL);

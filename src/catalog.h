@@ -118,11 +118,14 @@ typedef struct ConnDepend
 typedef struct ConnCatalogScan ConnCatalogScan;
 
 extern Oid	ConnCatalogRelidIfKnown(void);
+extern Oid	ConnCatalogSignalRelidIfKnown(void);
+extern void ConnCatalogSignalChange(void);
+extern void ConnCatalogSignalLoaded(void);
 extern bool ConnCatalogInstalled(void);
 extern Oid	ConnCatalogExtension(void);
 extern Oid	ConnCatalogNamespace(void);
 extern bool ConnCatalogRelids(Oid *relids);
-extern void ConnCatalogReset(void);
+extern bool ConnCatalogRelcacheInvalidated(Oid relid);
 extern void ConnCatalogLockNames(const char *name1, const char *name2);
 extern void ConnCatalogLockName(const char *name, LOCKMODE mode);
 extern void ConnCatalogUnlockName(const char *name, LOCKMODE mode);
@@ -134,7 +137,8 @@ extern bool ConnCatalogNextShow(ConnCatalogScan *scan, Datum *values, bool *enab
 								TimestampTz *created);
 extern void ConnCatalogEndScan(ConnCatalogScan *scan);
 extern int64 ConnCatalogNextId(void);
-extern void ConnCatalogInsert(const ConnRow *row);
+extern bool ConnCatalogInsert(const ConnRow *row);
+extern ConnRow *ConnRowPack(const ConnRow *row, MemoryContext mcxt);
 extern void ConnCatalogUpdate(const ConnRow *row);
 extern void ConnCatalogDelete(const ConnRow *row);
 

@@ -15,14 +15,36 @@
  * command's output ever reaches a message.
  *
  * Ciphertext.  All identifier and secret values of one connection are
- * encrypted together with pgp_sym_encrypt_bytea() under the current key.
- * The plaintext starts with a header naming the connection's id, so a
- * ciphertext copied into another row fails to decrypt there with a clear
- * error; property names travel inside the ciphertext, so a value cannot be
- * moved from one property to another either.  Layout, NUL-separated:
- *		"connection/1" id NAME VALUE NAME VALUE ...
- * Text values cannot contain NUL, so the layout is unambiguous.
+ * encrypted together under the current key, as one plaintext of
+ * NUL-separated names and values (NAME VALUE NAME VALUE ...; text values
+ * cannot contain NUL, so the layout is unambiguous).  Property names travel
+ * inside the ciphertext, so a value cannot be moved from one property to
+ * another.  Two formats are read; the second is written:
  *
+ *	 format 2 (1.1)	 0x02 | IV (16) | AES-256-CBC ciphertext | tag (32)
+ *		with tag = HMAC-SHA256(mac_key, 0x02 | id (8, big-endian) | IV |
+ *		ciphertext), enc_key = HMAC-SHA256(key, "connection/2 encryption")
+ *		and mac_key = HMAC-SHA256(key, "connection/2 authentication"),
+ *		computed once per key load.
+ *	 format 1 (1.0)	 pgp_sym_encrypt_bytea() of "connection/1" id followed by
+ *		the names and values (a PGP message: its first byte has the high
+ *		bit set, so it is never 0x02).
+ *
+ * Why format 2 is secure: it is encrypt-then-MAC with independent keys, the
+ * generic composition that yields authenticated encryption (IND-CCA2 and
+ * integrity of ciphertexts) from an IND-CPA cipher and a strongly
+ * unforgeable MAC.  AES-256-CBC with a fresh random IV for every message
+ * (pg_strong_random, see ConnRandomBytes) is IND-CPA; HMAC-SHA256 with a 256-bit key is a PRF,
+ * hence a strongly unforgeable MAC, and, keyed with the master key, derives
+ * the two keys as independent pseudo-random values.  The tag covers the
+ * format byte, the connection's id, the IV and the whole ciphertext, and is
+ * checked (in constant time) before anything is decrypted: no padding
+ * oracle, no format confusion, and a ciphertext copied into another row
+ * fails there.  The master key itself never keys AES or the MAC directly.
+ * Format 1 costs a PGP packet parse, an s2k digest and an MDC per message;
+ * format 2 is one AES pass and one HMAC, a few times faster both ways.
+ * rotate_key() rewrites format-1 rows in format 2.
+
  * pgcrypto is called through the entry points of its library
  * ($libdir/pgcrypto), never through SQL objects: whoever owns the schema
  * pgcrypto is installed in (a trusted extension: any role with CREATE on
@@ -79,7 +101,9 @@ char	   *conn_key_command = NULL;
 
 typedef struct ConnKey
 {
-	char		hex[KEY_HEX + 1];	/* what pgcrypto gets as password */
+	char		hex[KEY_HEX + 1];	/* the password of format 1 (pgcrypto PGP) */
+	bytea	   *enc_key;		/* format 2: AES-256 key */
+	bytea	   *mac_key;		/* format 2: HMAC-SHA256 key */
 	char		fingerprint[CONN_FINGERPRINT_LEN + 1];
 } ConnKey;
 
@@ -89,23 +113,20 @@ static int	nkeys = 0;
 static bool keys_valid = false;
 
 /* pgcrypto's entry points, loaded once per backend */
-static PGFunction encrypt_fn = NULL;
-static PGFunction decrypt_fn = NULL;
+static PGFunction pgp_decrypt_fn = NULL;
+static PGFunction encrypt_iv_fn = NULL;
+static PGFunction decrypt_iv_fn = NULL;
+static PGFunction hmac_fn = NULL;
 
 /* A random 256-bit key has about 30 distinct byte values; fewer is a mistake. */
 #define MIN_DISTINCT_KEY_BYTES 20
 
-/*
- * pgcrypto options.  The password is a uniformly random 256-bit key, so an
- * iterated, slow string-to-key (s2k-mode 3, pgcrypto's default) would only
- * cost time: s2k-mode 1 (salted, one SHA-256) still gives every message its
- * own key.  No compression: it gains nothing on short values and lets the
- * ciphertext length depend on the content.
- */
-static const char *const encrypt_options =
-"cipher-algo=aes256, s2k-mode=1, s2k-digest-algo=sha256, compress-algo=0";
-
 #define PLAINTEXT_MAGIC "connection/1"
+
+#define FORMAT2			0x02
+#define IV_BYTES		16
+#define TAG_BYTES		32
+#define CIPHER_TYPE		"aes-cbc/pad:pkcs"
 
 /*
  * ConnKeysInvalidate
@@ -213,6 +234,67 @@ run_key_command(StringInfo buf)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIG_FILE_ERROR),
 				 errmsg("output of connection.key_command is too large")));
+}
+
+/* Load pgcrypto's entry points from its library. */
+static void
+load_pgcrypto(void)
+{
+	if (hmac_fn)
+		return;
+	pgp_decrypt_fn = load_external_function("$libdir/pgcrypto", "pgp_sym_decrypt_bytea", true, NULL);
+	encrypt_iv_fn = load_external_function("$libdir/pgcrypto", "pg_encrypt_iv", true, NULL);
+	decrypt_iv_fn = load_external_function("$libdir/pgcrypto", "pg_decrypt_iv", true, NULL);
+	hmac_fn = load_external_function("$libdir/pgcrypto", "pg_hmac", true, NULL);
+}
+
+/* A bytea datum in wiped memory of the current context, or with a given length. */
+static bytea *
+wiped_bytea(const void *data, Size len)
+{
+	bytea	   *b = ConnAllocWiped(CurrentMemoryContext, VARHDRSZ + len);
+
+	SET_VARSIZE(b, VARHDRSZ + len);
+	if (data)
+		memcpy(VARDATA(b), data, len);
+	return b;
+}
+
+/* A text datum of a constant string (pgcrypto's type arguments). */
+static text *
+type_text(const char *s)
+{
+	return cstring_to_text(s);
+}
+
+/* HMAC-SHA256 of data under key, through pgcrypto: 32 bytes. */
+static bytea *
+hmac_sha256(bytea *data, bytea *key)
+{
+	bytea	   *tag = DatumGetByteaPP(DirectFunctionCall3(hmac_fn, PointerGetDatum(data),
+														  PointerGetDatum(key),
+														  PointerGetDatum(type_text("sha256"))));
+
+	if (VARSIZE_ANY_EXHDR(tag) != TAG_BYTES)
+		elog(ERROR, "unexpected HMAC-SHA256 length %d", (int) VARSIZE_ANY_EXHDR(tag));
+	return tag;
+}
+
+/*
+ * A format-2 key derived from a master key: HMAC-SHA256(key, label), in
+ * wiped memory of KeyContext.
+ */
+static bytea *
+derive_key(const uint8 *raw, const char *label)
+{
+	MemoryContext old = MemoryContextSwitchTo(KeyContext);
+	bytea	   *master = wiped_bytea(raw, KEY_BYTES);
+	bytea	   *derived = hmac_sha256(cstring_to_text(label), master);
+	bytea	   *result = wiped_bytea(VARDATA_ANY(derived), TAG_BYTES);
+
+	explicit_bzero(VARDATA_ANY(derived), TAG_BYTES);
+	MemoryContextSwitchTo(old);
+	return result;
 }
 
 /* First 8 bytes of SHA-256 of the raw key, in hex. */
@@ -347,6 +429,8 @@ parse_keys(char *text, bool from_command)
 		hex_encode((const char *) raw, KEY_BYTES, keys[nkeys].hex);
 		keys[nkeys].hex[KEY_HEX] = '\0';
 		fingerprint(raw, keys[nkeys].fingerprint);
+		keys[nkeys].enc_key = derive_key(raw, "connection/2 encryption");
+		keys[nkeys].mac_key = derive_key(raw, "connection/2 authentication");
 		nkeys++;
 		line = next;
 	}
@@ -391,6 +475,7 @@ load_keys(void)
 	if (KeyContext == NULL)
 		KeyContext = AllocSetContextCreate(TopMemoryContext, "connection keys",
 										   ALLOCSET_SMALL_SIZES);
+	load_pgcrypto();			/* derives the format-2 keys */
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "connection key source",
 								ALLOCSET_SMALL_SIZES);
@@ -439,35 +524,11 @@ find_key(const char *fp)
 	return NULL;
 }
 
-/* Load pgcrypto's two entry points from its library. */
-static void
-load_pgcrypto(void)
-{
-	if (encrypt_fn)
-		return;
-	decrypt_fn = load_external_function("$libdir/pgcrypto", "pgp_sym_decrypt_bytea", true, NULL);
-	encrypt_fn = load_external_function("$libdir/pgcrypto", "pgp_sym_encrypt_bytea", true, NULL);
-}
-
-/* Call a pgcrypto entry point on three varlena arguments. */
-static bytea *
-call_pgcrypto(PGFunction fn, void *arg1, void *arg2, void *arg3)
-{
-	return DatumGetByteaPP(DirectFunctionCall3(fn, PointerGetDatum(arg1),
-											   PointerGetDatum(arg2),
-											   PointerGetDatum(arg3)));
-}
-
 /* A text datum in wiped memory of the current context (a key, say). */
 static text *
 wiped_text(const char *s)
 {
-	size_t		len = strlen(s);
-	text	   *t = ConnAllocWiped(CurrentMemoryContext, VARHDRSZ + len);
-
-	SET_VARSIZE(t, VARHDRSZ + len);
-	memcpy(VARDATA(t), s, len);
-	return t;
+	return (text *) wiped_bytea(s, strlen(s));
 }
 
 static bool
@@ -480,54 +541,132 @@ props_have_secrets(const ConnProps *props)
 }
 
 /*
+ * The format-2 tag of a ciphertext (format byte, IV and AES ciphertext:
+ * everything but the tag) for connection id: HMAC-SHA256 under mac_key of
+ * the format byte, the id in 8 big-endian bytes, and the rest.
+ */
+static bytea *
+format2_tag(int64 id, const char *msg, Size len, bytea *mac_key)
+{
+	bytea	   *input = palloc(VARHDRSZ + len + 8);
+	char	   *p = VARDATA(input);
+	uint64		uid = (uint64) id;
+
+	SET_VARSIZE(input, VARHDRSZ + len + 8);
+	p[0] = msg[0];
+	for (int i = 0; i < 8; i++)
+		p[1 + i] = (char) (uid >> (56 - 8 * i));
+	memcpy(p + 9, msg + 1, len - 1);
+	return hmac_sha256(input, mac_key);
+}
+
+/*
+ * ConnRandomBytes
+ *		len (at most RANDOM_POOL bytes) cryptographically strong random bytes
+ *		for values that are not secret (initialization vectors, connection
+ *		ids).  They are drawn from pg_strong_random() a pool at a time:
+ *		OpenSSL's per-call cost, not its output rate, is what a create pays.
+ *		A pool filled by another process (before a fork) is never used.
+ */
+#define RANDOM_POOL 1024
+
+void
+ConnRandomBytes(void *buf, Size len)
+{
+	static uint8 pool[RANDOM_POOL];
+	static Size pool_left = 0;
+	static pid_t pool_pid = 0;
+
+	Assert(len <= RANDOM_POOL);
+	if (pool_pid != MyProcPid || pool_left < len)
+	{
+		if (!pg_strong_random(pool, sizeof(pool)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not generate random bytes")));
+		pool_left = sizeof(pool);
+		pool_pid = MyProcPid;
+	}
+	memcpy(buf, pool + sizeof(pool) - pool_left, len);
+	/* handed out once only */
+	explicit_bzero(pool + sizeof(pool) - pool_left, len);
+	pool_left -= len;
+}
+
+/*
  * ConnEncryptProps
  *		Encrypt the identifier and secret values of props under the current
- *		key, bound to connection id.  Returns NULL (and no fingerprint) when
- *		there are none; otherwise the ciphertext, palloc'd, and the key's
- *		fingerprint in *fp.  The plaintext is built in wiped memory of the
- *		current context, in one allocation.
+ *		key, bound to connection id, in format 2.  Returns NULL (and no
+ *		fingerprint) when there are none; otherwise the ciphertext,
+ *		palloc'd, and the key's fingerprint in *fp.  The plaintext is built
+ *		in wiped memory of the current context, in one allocation.
  */
 bytea *
 ConnEncryptProps(int64 id, const ConnProps *props, char **fp)
 {
 	bytea	   *plain;
 	char	   *p;
-	char		idbuf[32];
 	Size		len;
+	uint8		iv[IV_BYTES];
+	bytea	   *ct;
+	bytea	   *tag;
 	bytea	   *result;
+	Size		ctlen;
 
 	*fp = NULL;
 	if (!props_have_secrets(props))
 		return NULL;
 
 	load_keys();
-	load_pgcrypto();
 
-	snprintf(idbuf, sizeof(idbuf), INT64_FORMAT, id);
-	len = VARHDRSZ + sizeof(PLAINTEXT_MAGIC) + strlen(idbuf) + 1;
+	len = VARHDRSZ;
 	for (int i = 0; i < props->type->nprops; i++)
 		if (props->values[i] && props->type->props[i].kind != CONN_PLAIN)
 			len += strlen(props->type->props[i].name) + 1 + strlen(props->values[i]) + 1;
 	plain = ConnAllocWiped(CurrentMemoryContext, len);
 	SET_VARSIZE(plain, len);
 	p = VARDATA(plain);
-#define PUT(s, n) (memcpy(p, (s), (n)), p += (n))
-	PUT(PLAINTEXT_MAGIC, sizeof(PLAINTEXT_MAGIC));
-	PUT(idbuf, strlen(idbuf) + 1);
 	for (int i = 0; i < props->type->nprops; i++)
 	{
 		if (props->values[i] == NULL || props->type->props[i].kind == CONN_PLAIN)
 			continue;
-		PUT(props->type->props[i].name, strlen(props->type->props[i].name) + 1);
-		PUT(props->values[i], strlen(props->values[i]) + 1);
+		memcpy(p, props->type->props[i].name, strlen(props->type->props[i].name) + 1);
+		p += strlen(props->type->props[i].name) + 1;
+		memcpy(p, props->values[i], strlen(props->values[i]) + 1);
+		p += strlen(props->values[i]) + 1;
 	}
-#undef PUT
 	Assert(p == (char *) plain + len);
 
-	result = call_pgcrypto(encrypt_fn, plain, wiped_text(keys[0].hex),
-						   cstring_to_text(encrypt_options));
+	ConnRandomBytes(iv, sizeof(iv));
+	ct = DatumGetByteaPP(DirectFunctionCall4(encrypt_iv_fn, PointerGetDatum(plain),
+											 PointerGetDatum(keys[0].enc_key),
+											 PointerGetDatum(wiped_bytea(iv, IV_BYTES)),
+											 PointerGetDatum(type_text(CIPHER_TYPE))));
+	ctlen = VARSIZE_ANY_EXHDR(ct);
+
+	/* 0x02 | IV | ciphertext | tag */
+	result = palloc(VARHDRSZ + 1 + IV_BYTES + ctlen + TAG_BYTES);
+	SET_VARSIZE(result, VARHDRSZ + 1 + IV_BYTES + ctlen + TAG_BYTES);
+	p = VARDATA(result);
+	p[0] = FORMAT2;
+	memcpy(p + 1, iv, IV_BYTES);
+	memcpy(p + 1 + IV_BYTES, VARDATA_ANY(ct), ctlen);
+	tag = format2_tag(id, p, 1 + IV_BYTES + ctlen, keys[0].mac_key);
+	memcpy(p + 1 + IV_BYTES + ctlen, VARDATA_ANY(tag), TAG_BYTES);
 	*fp = pstrdup(keys[0].fingerprint);
 	return result;
+}
+
+/*
+ * ConnCiphertextIsCurrent
+ *		Is a ciphertext in the format this version writes (rotate_key()
+ *		rewrites the others)?
+ */
+bool
+ConnCiphertextIsCurrent(const bytea *ciphertext)
+{
+	return VARSIZE_ANY_EXHDR(ciphertext) > 0 &&
+		((const uint8 *) VARDATA_ANY(ciphertext))[0] == FORMAT2;
 }
 
 static void
@@ -536,14 +675,90 @@ decrypt_error_callback(void *arg)
 	errcontext("decrypting the properties of connection \"%s\"", (const char *) arg);
 }
 
+static void
+not_its_own(const char *connname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("encrypted properties of connection \"%s\" do not belong to it", connname),
+			 errdetail("The ciphertext was made for another connection or altered; it may have been copied from another row.")));
+}
+
+/*
+ * Decrypt format 2: check the tag (in constant time), then decrypt.  The
+ * plaintext is returned in wiped memory of the current context.
+ */
+static bytea *
+decrypt_format2(int64 id, const char *connname, bytea *ciphertext, const ConnKey *key)
+{
+	const char *msg = VARDATA_ANY(ciphertext);
+	Size		len = VARSIZE_ANY_EXHDR(ciphertext);
+	Size		ctlen;
+	bytea	   *tag;
+	uint8		diff = 0;
+	bytea	   *ct;
+	bytea	   *plain;
+
+	/* at least one AES block, whole blocks only */
+	if (len < 1 + IV_BYTES + 16 + TAG_BYTES || (len - 1 - IV_BYTES - TAG_BYTES) % 16 != 0)
+		not_its_own(connname);
+	ctlen = len - 1 - IV_BYTES - TAG_BYTES;
+	tag = format2_tag(id, msg, 1 + IV_BYTES + ctlen, key->mac_key);
+	for (int i = 0; i < TAG_BYTES; i++)
+		diff |= ((const uint8 *) VARDATA_ANY(tag))[i] ^ ((const uint8 *) msg)[1 + IV_BYTES + ctlen + i];
+	if (diff != 0)
+		not_its_own(connname);
+
+	ct = palloc(VARHDRSZ + ctlen);
+	SET_VARSIZE(ct, VARHDRSZ + ctlen);
+	memcpy(VARDATA(ct), msg + 1 + IV_BYTES, ctlen);
+	plain = DatumGetByteaPP(DirectFunctionCall4(decrypt_iv_fn, PointerGetDatum(ct),
+												PointerGetDatum(key->enc_key),
+												PointerGetDatum(wiped_bytea(msg + 1, IV_BYTES)),
+												PointerGetDatum(type_text(CIPHER_TYPE))));
+	ConnWipeVarlena(CurrentMemoryContext, plain);
+	return plain;
+}
+
+/*
+ * Decrypt format 1 (pgcrypto PGP) and check and skip its header, which
+ * names the connection's id.  The plaintext is returned in wiped memory of
+ * the current context; *start points past the header.
+ */
+static bytea *
+decrypt_format1(int64 id, const char *connname, bytea *ciphertext, const ConnKey *key,
+				char **start)
+{
+	bytea	   *plain;
+	char	   *p;
+	char		idbuf[32];
+	long		hlen;
+
+	plain = DatumGetByteaPP(DirectFunctionCall3(pgp_decrypt_fn, PointerGetDatum(ciphertext),
+												PointerGetDatum(wiped_text(key->hex)),
+												PointerGetDatum(type_text(""))));
+	ConnWipeVarlena(CurrentMemoryContext, plain);
+
+	p = VARDATA_ANY(plain);
+	snprintf(idbuf, sizeof(idbuf), INT64_FORMAT, id);
+	hlen = sizeof(PLAINTEXT_MAGIC) + strlen(idbuf) + 1;
+	if (VARSIZE_ANY_EXHDR(plain) < hlen ||
+		memcmp(p, PLAINTEXT_MAGIC, sizeof(PLAINTEXT_MAGIC)) != 0 ||
+		memcmp(p + sizeof(PLAINTEXT_MAGIC), idbuf, strlen(idbuf) + 1) != 0)
+		not_its_own(connname);
+	*start = p + hlen;
+	return plain;
+}
+
 /*
  * ConnDecryptProps
- *		Decrypt a connection's ciphertext and store its identifier and secret
- *		values into props, in wiped memory of the current context (so is
- *		the decrypted plaintext).
+ *		Decrypt a connection's ciphertext (either format) and store its
+ *		identifier and secret values into props, in wiped memory of the
+ *		current context (so is the decrypted plaintext).
  *
  * Reports 55000 when the key of that fingerprint is not configured, and
- * XX001 (data_corrupted) when the ciphertext belongs to another connection.
+ * XX001 (data_corrupted) when the ciphertext belongs to another connection
+ * or was altered.
  */
 void
 ConnDecryptProps(int64 id, const char *connname, bytea *ciphertext,
@@ -554,8 +769,6 @@ ConnDecryptProps(int64 id, const char *connname, bytea *ciphertext,
 	bytea	   *plain;
 	char	   *p;
 	char	   *end;
-	char		idbuf[32];
-	long		hlen;
 
 	if (key == NULL)
 		ereport(ERROR,
@@ -564,28 +777,20 @@ ConnDecryptProps(int64 id, const char *connname, bytea *ciphertext,
 				 errdetail("Connection \"%s\" is encrypted with the key of fingerprint %s, which is not among the configured keys.",
 						   connname, fp),
 				 errhint("Add that key to the key source (after the current key) and reload the configuration.")));
-	load_pgcrypto();
 
 	errcb.callback = decrypt_error_callback;
 	errcb.arg = (void *) connname;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
 
-	plain = call_pgcrypto(decrypt_fn, ciphertext, wiped_text(key->hex), cstring_to_text(""));
-	ConnWipeVarlena(CurrentMemoryContext, plain);
-
-	p = VARDATA_ANY(plain);
-	end = p + VARSIZE_ANY_EXHDR(plain);
-	snprintf(idbuf, sizeof(idbuf), INT64_FORMAT, id);
-	hlen = sizeof(PLAINTEXT_MAGIC) + strlen(idbuf) + 1;
-	if (end - p < hlen ||
-		memcmp(p, PLAINTEXT_MAGIC, sizeof(PLAINTEXT_MAGIC)) != 0 ||
-		memcmp(p + sizeof(PLAINTEXT_MAGIC), idbuf, strlen(idbuf) + 1) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("encrypted properties of connection \"%s\" do not belong to it", connname),
-				 errdetail("The ciphertext was made for another connection; it may have been copied from another row.")));
-	p += hlen;
+	if (ConnCiphertextIsCurrent(ciphertext))
+	{
+		plain = decrypt_format2(id, connname, ciphertext, key);
+		p = VARDATA_ANY(plain);
+	}
+	else
+		plain = decrypt_format1(id, connname, ciphertext, key, &p);
+	end = VARDATA_ANY(plain) + VARSIZE_ANY_EXHDR(plain);
 
 	while (p < end)
 	{

@@ -25,6 +25,8 @@ extern bytea *ConnEncryptProps(int64 id, const ConnProps *props, char **fingerpr
 extern void ConnDecryptProps(int64 id, const char *connname, bytea *ciphertext,
 							 const char *fingerprint, ConnProps *props);
 extern const char *ConnCurrentFingerprint(void);
+extern bool ConnCiphertextIsCurrent(const bytea *ciphertext);
+extern void ConnRandomBytes(void *buf, Size len);
 extern void ConnWipeProps(ConnProps *props);
 
 #endif							/* CONNECTION_CRYPTO_H */

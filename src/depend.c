@@ -156,17 +156,18 @@ compare_strings(const ListCell *a, const ListCell *b)
 }
 
 /*
- * The live dependents of a connection, "<object>" strings in a sorted
- * list; records of vanished objects are removed.  by_name_only leaves out
- * the connections that name it in a property (a rename rewrites those).
+ * The live dependents among the records *deps (of one connection),
+ * "<object>" strings in a sorted list; records of vanished objects are
+ * removed, from the table and from *deps.  by_name_only leaves out the
+ * connections that name it in a property (a rename rewrites those).
  */
 static List *
-live_dependents(int64 connid, bool by_name_only)
+live_dependents_of(List **deps, bool by_name_only)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
 
-	foreach(lc, ConnDependByRef(connid))
+	foreach(lc, *deps)
 	{
 		ConnDepend *dep = lfirst(lc);
 		char	   *kind;
@@ -177,13 +178,40 @@ live_dependents(int64 connid, bool by_name_only)
 		if (!describe_dependent(dep, &kind, &object))
 		{
 			if (!RecoveryInProgress())
+			{
 				ConnDependDelete(dep);
+				*deps = foreach_delete_current(*deps, lc);
+			}
 			continue;
 		}
 		result = lappend(result, object);
 	}
 	list_sort(result, compare_strings);
 	return result;
+}
+
+/* The live dependents of a connection (see live_dependents_of). */
+static List *
+live_dependents(int64 connid, bool by_name_only)
+{
+	List	   *deps = ConnDependByRef(connid);
+
+	return live_dependents_of(&deps, by_name_only);
+}
+
+/* Does a row name other connections in its properties? */
+static bool
+names_connections(const ConnRow *row)
+{
+	for (int i = 0; i < row->type->nprops; i++)
+	{
+		const ConnPropDef *def = &row->type->props[i];
+
+		if (def->fmt == CONN_FMT_CONNECTION && def->kind == CONN_PLAIN &&
+			getKeyJsonValueFromContainer(&row->plain->root, def->name, strlen(def->name), NULL))
+			return true;
+	}
+	return false;
 }
 
 /* "a depends on connection x\nb depends on connection x" */
@@ -244,7 +272,8 @@ clear_reference(const ConnDepend *dep, const char *dropped)
 void
 ConnDependBeforeDrop(const ConnRow *row, bool force)
 {
-	List	   *objects = live_dependents(row->id, false);
+	List	   *deps = ConnDependByRef(row->id);
+	List	   *objects = deps ? live_dependents_of(&deps, false) : NIL;
 	StringInfoData detail;
 	List	   *lines = NIL;
 	bool		reserve = false;
@@ -258,7 +287,7 @@ ConnDependBeforeDrop(const ConnRow *row, bool force)
 				 errhint("Use force => true to drop it anyway; those objects will no longer reach their service.")));
 
 	initStringInfo(&detail);
-	foreach(lc, ConnDependByRef(row->id))
+	foreach(lc, deps)
 	{
 		ConnDepend *dep = lfirst(lc);
 		char	   *kind;
@@ -298,8 +327,10 @@ ConnDependBeforeDrop(const ConnRow *row, bool force)
 	if (reserve)
 		ConnReservationInsert(row);
 
-	foreach(lc, ConnDependByDependent(InvalidOid, 0, 0, row->id))
-		ConnDependDelete(lfirst(lc));
+	/* the records of its own properties (a connection only has those) */
+	if (names_connections(row))
+		foreach(lc, ConnDependByDependent(InvalidOid, 0, 0, row->id))
+			ConnDependDelete(lfirst(lc));
 }
 
 /*
@@ -375,15 +406,17 @@ release_reservation(int64 connid)
  * ConnDependSyncProperties
  *		Make the property records of a connection (its STORAGE_CONNECTION,
  *		SOURCE_CONNECTION) agree with props.  The referenced connections are
- *		locked and checked already (commands.c).
+ *		locked and checked already (commands.c).  A connection just created
+ *		(created) has no records yet.
  */
 void
-ConnDependSyncProperties(const ConnRow *row, const ConnProps *props)
+ConnDependSyncProperties(const ConnRow *row, const ConnProps *props, bool created)
 {
 	ListCell   *lc;
 
-	foreach(lc, ConnDependByDependent(InvalidOid, 0, 0, row->id))
-		ConnDependDelete(lfirst(lc));
+	if (!created)
+		foreach(lc, ConnDependByDependent(InvalidOid, 0, 0, row->id))
+			ConnDependDelete(lfirst(lc));
 
 	for (int i = 0; i < props->type->nprops; i++)
 	{
@@ -1096,7 +1129,7 @@ ConnDependResync(void)
 		ConnProps	props;
 
 		ConnRowProps(row, &props, false);
-		ConnDependSyncProperties(row, &props);
+		ConnDependSyncProperties(row, &props, false);
 	}
 	SPI_finish();
 }
@@ -1131,6 +1164,7 @@ connection_catalog_loaded(PG_FUNCTION_ARGS)
 	 * INSERT loads none but still fires the statement trigger, and must not
 	 * get the resynchronization run as itself, without USAGE checks.
 	 */
+	ConnCatalogSignalLoaded();
 	if (superuser())
 		ConnDependResync();
 	return PointerGetDatum(NULL);
@@ -1177,7 +1211,7 @@ connection_catalog_applied(PG_FUNCTION_ARGS)
 		}
 	}
 
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	ConnCatalogSignalChange();
 	ConnCacheInvalidate();
 	ConnStsSharedForgetConnection(id);
 
@@ -1189,7 +1223,7 @@ connection_catalog_applied(PG_FUNCTION_ARGS)
 		ConnProps	props;
 
 		ConnRowProps(row, &props, false);
-		ConnDependSyncProperties(row, &props);
+		ConnDependSyncProperties(row, &props, false);
 	}
 	else
 	{

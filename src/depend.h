@@ -16,7 +16,8 @@
 extern void ConnDependBeforeDrop(const ConnRow *row, bool force);
 extern ConnReservation *ConnDependCheckReservation(const char *name);
 extern void ConnDependAdopt(const ConnReservation *res, int64 newid);
-extern void ConnDependSyncProperties(const ConnRow *row, const ConnProps *props);
+extern void ConnDependSyncProperties(const ConnRow *row, const ConnProps *props,
+									 bool created);
 extern void ConnDependBeforeRename(const ConnRow *row, const char *newname);
 extern void ConnDependCheckRetype(const ConnRow *row, const ConnTypeDef *newtype);
 extern void ConnDependResync(void);
