@@ -50,6 +50,13 @@ assign_key_source(const char *newval, void *extra)
 	ConnCacheInvalidate();
 }
 
+/* A new cache bound: start over, giving back what the cache held. */
+static void
+assign_cache_bound(int newval, void *extra)
+{
+	ConnCacheInvalidate();
+}
+
 void
 ConnDefineGucs(void)
 {
@@ -92,21 +99,21 @@ ConnDefineGucs(void)
 
 	DefineCustomIntVariable("connection.cache_size",
 							"Most connections a backend keeps cached.",
-							"Past it the cache starts over; each entry takes about 1 kB.",
+							"Past it, the least recently used entries (clock) make room; connection.cache_memory usually binds first.",
 							&conn_cache_size,
-							10000, 1, 10000000,
+							1000000, 1, 10000000,
 							PGC_SUSET,
 							0,
-							NULL, NULL, NULL);
+							NULL, assign_cache_bound, NULL);
 
 	DefineCustomIntVariable("connection.cache_memory",
 							"Most memory a backend's cache of connections takes, and so does its cache of temporary credentials.",
-							"Past it the cache starts over.",
+							"Past it, the least recently used entries (clock) make room; an entry with its decrypted values takes about 750 bytes.",
 							&conn_cache_memory,
-							16384, 64, INT_MAX / 1024,
+							65536, 64, INT_MAX / 1024,
 							PGC_SUSET,
 							GUC_UNIT_KB,
-							NULL, NULL, NULL);
+							NULL, assign_cache_bound, NULL);
 
 	DefineCustomIntVariable("connection.sts_timeout",
 							"Time limit of one STS AssumeRole call.",
