@@ -45,3 +45,21 @@ SELECT count(*) > 0 AS outsider_sees_view FROM connection.connections;
 SELECT * FROM connection.pg_connection;
 \echo :LAST_ERROR_SQLSTATE
 SET ROLE regress_conn_super;
+
+-- show() reads the name index alone where the visibility map allows (the
+-- index holds its columns): the same listing once the table is vacuumed,
+-- and a change made since is seen (its page is no longer all visible)
+CREATE TEMP TABLE show_before AS SELECT * FROM connection.show();
+VACUUM connection.pg_connection;
+SELECT count(*) AS differences
+  FROM ((TABLE show_before EXCEPT ALL SELECT * FROM connection.show())
+        UNION ALL (SELECT * FROM connection.show() EXCEPT ALL TABLE show_before)) AS d;
+SELECT connection.alter('kafka_plain', enabled => false);
+SELECT name, enabled FROM connection.show('kafka%');
+SELECT count(*) AS rows_of_kafka_plain FROM connection.show('kafka_plain');
+SELECT connection.alter('kafka_plain', enabled => true);
+VACUUM connection.pg_connection;
+SELECT name, enabled FROM connection.show('kafka%');
+-- the index's columns
+SELECT pg_get_indexdef('connection.pg_connection_name_index'::regclass);
+DROP TABLE show_before;

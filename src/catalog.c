@@ -55,6 +55,10 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "storage/bufmgr.h"
+#include "access/tableam.h"
+#include "utils/snapmgr.h"
+#include "access/visibilitymap.h"
 #include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
@@ -150,11 +154,26 @@ struct ConnCatalogScan
 {
 	Relation	rel;
 	Relation	index;
-	SysScanDesc scan;
+	SysScanDesc scan;			/* an ordered systable scan, or */
+	IndexScanDesc iscan;		/* show()'s index-only scan */
+	Snapshot	snapshot;		/* of iscan */
+	Buffer		vmbuffer;		/* of iscan */
 	LOCKMODE	lockmode;
 	MemoryContext scancxt;		/* where the scan keeps its state */
 	TupleTableSlot *slot;		/* for ConnCatalogNextShow, made on first use */
 };
+
+/*
+ * The columns show() lists, in the order of the name index's key and
+ * INCLUDE columns (1.1): the index covers show(), which reads no heap
+ * tuple of a page the visibility map says is all visible.
+ */
+static const AttrNumber show_columns[] = {
+	Anum_pg_connection_name, Anum_pg_connection_category, Anum_pg_connection_type,
+	Anum_pg_connection_enabled, Anum_pg_connection_created_time
+};
+
+#define SHOW_COLUMNS lengthof(show_columns)
 
 /*
  * The extension's OID and schema in this database, from pg_extension;
@@ -700,13 +719,23 @@ ConnRowPack(const ConnRow *row, MemoryContext mcxt)
 	return packed;
 }
 
+static void row_values(const ConnRow *row, Datum *values, bool *nulls);
+
 static HeapTuple
 row_form_tuple(Relation rel, const ConnRow *row)
 {
 	Datum		values[Natts_pg_connection];
 	bool		nulls[Natts_pg_connection];
 
-	memset(nulls, false, sizeof(nulls));
+	row_values(row, values, nulls);
+	return heap_form_tuple(RelationGetDescr(rel), values, nulls);
+}
+
+/* The column values of a row (for a tuple, and for index entries). */
+static void
+row_values(const ConnRow *row, Datum *values, bool *nulls)
+{
+	memset(nulls, false, sizeof(bool) * Natts_pg_connection);
 	values[Anum_pg_connection_id - 1] = Int64GetDatum(row->id);
 	values[Anum_pg_connection_name - 1] = CStringGetTextDatum(row->name);
 	values[Anum_pg_connection_category - 1] = CStringGetTextDatum(row->type->category);
@@ -736,7 +765,6 @@ row_form_tuple(Relation rel, const ConnRow *row)
 		nulls[Anum_pg_connection_secrets - 1] = true;
 		nulls[Anum_pg_connection_key_fingerprint - 1] = true;
 	}
-	return heap_form_tuple(RelationGetDescr(rel), values, nulls);
 }
 
 /*
@@ -799,7 +827,7 @@ ConnCatalogFetchById(int64 id, MemoryContext mcxt)
 ConnCatalogScan *
 ConnCatalogBeginScan(LOCKMODE lockmode)
 {
-	ConnCatalogScan *scan = palloc(sizeof(ConnCatalogScan));
+	ConnCatalogScan *scan = palloc0(sizeof(ConnCatalogScan));
 
 	lookup_catalog();
 	scan->lockmode = lockmode;
@@ -809,6 +837,81 @@ ConnCatalogBeginScan(LOCKMODE lockmode)
 	scan->index = index_open(catalog_name_index, AccessShareLock);
 	scan->scan = systable_beginscan_ordered(scan->rel, scan->index, NULL, 0, NULL);
 	return scan;
+}
+
+/* Does the name index hold show()'s columns (1.1; 1.0's holds the name)? */
+static bool
+index_covers_show(Relation index)
+{
+	if (index->rd_index->indnatts != SHOW_COLUMNS)
+		return false;
+	for (int i = 0; i < SHOW_COLUMNS; i++)
+		if (index->rd_index->indkey.values[i] != show_columns[i])
+			return false;
+	return true;
+}
+
+/*
+ * ConnCatalogBeginShow
+ *		Start a scan of all connections in name order for show() (read with
+ *		ConnCatalogNextShow): an index-only scan of the name index, which
+ *		covers show()'s columns, as PostgreSQL's own index-only scans do it
+ *		(with the latest catalog snapshot: it is MVCC).  With 1.0's index,
+ *		an ordered scan of the table.
+ */
+ConnCatalogScan *
+ConnCatalogBeginShow(void)
+{
+	ConnCatalogScan *scan;
+
+	lookup_catalog();
+	scan = palloc0(sizeof(ConnCatalogScan));
+	scan->lockmode = AccessShareLock;
+	scan->scancxt = CurrentMemoryContext;
+	scan->rel = table_open(catalog_relid, AccessShareLock);
+	scan->index = index_open(catalog_name_index, AccessShareLock);
+	if (!index_covers_show(scan->index))
+	{
+		scan->scan = systable_beginscan_ordered(scan->rel, scan->index, NULL, 0, NULL);
+		return scan;
+	}
+	scan->snapshot = RegisterSnapshot(GetCatalogSnapshot(catalog_relid));
+	scan->vmbuffer = InvalidBuffer;
+	scan->iscan = index_beginscan(scan->rel, scan->index, scan->snapshot, 0, 0);
+	scan->iscan->xs_want_itup = true;
+	index_rescan(scan->iscan, NULL, 0, NULL, 0);
+	return scan;
+}
+
+/* The next row of show()'s index-only scan, as ConnCatalogNextShow returns it. */
+static bool
+next_show_index_only(ConnCatalogScan *scan, Datum *values, bool *enabled, TimestampTz *created)
+{
+	ItemPointer tid;
+	Datum		itup_values[INDEX_MAX_KEYS];
+	bool		itup_nulls[INDEX_MAX_KEYS];
+
+	while ((tid = index_getnext_tid(scan->iscan, ForwardScanDirection)) != NULL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!VM_ALL_VISIBLE(scan->rel, ItemPointerGetBlockNumber(tid), &scan->vmbuffer))
+		{
+			/* the page may hold versions our snapshot does not see */
+			if (scan->slot == NULL)
+				scan->slot = table_slot_create(scan->rel, NULL);
+			if (!index_fetch_heap(scan->iscan, scan->slot))
+				continue;
+		}
+		index_deform_tuple(scan->iscan->xs_itup, scan->iscan->xs_itupdesc,
+						   itup_values, itup_nulls);
+		values[0] = itup_values[0];
+		values[1] = itup_values[1];
+		values[2] = itup_values[2];
+		*enabled = DatumGetBool(itup_values[3]);
+		*created = DatumGetTimestampTz(itup_values[4]);
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -838,9 +941,12 @@ ConnCatalogAllRows(LOCKMODE lockmode)
 bool
 ConnCatalogNextShow(ConnCatalogScan *scan, Datum *values, bool *enabled, TimestampTz *created)
 {
-	HeapTuple	tup = systable_getnext_ordered(scan->scan, ForwardScanDirection);
+	HeapTuple	tup;
 	Datum	   *all;
 
+	if (scan->iscan)
+		return next_show_index_only(scan, values, enabled, created);
+	tup = systable_getnext_ordered(scan->scan, ForwardScanDirection);
 	if (!HeapTupleIsValid(tup))
 		return false;
 	if (scan->slot == NULL)
@@ -862,7 +968,15 @@ ConnCatalogEndScan(ConnCatalogScan *scan)
 {
 	if (scan->slot)
 		ExecDropSingleTupleTableSlot(scan->slot);
-	systable_endscan_ordered(scan->scan);
+	if (scan->iscan)
+	{
+		if (BufferIsValid(scan->vmbuffer))
+			ReleaseBuffer(scan->vmbuffer);
+		index_endscan(scan->iscan);
+		UnregisterSnapshot(scan->snapshot);
+	}
+	else
+		systable_endscan_ordered(scan->scan);
 	index_close(scan->index, AccessShareLock);
 	table_close(scan->rel, NoLock);
 	pfree(scan);
@@ -900,59 +1014,90 @@ after_write(void)
 }
 
 /*
- * Insert the index entries of a new tuple, like CatalogTupleInsert() does,
- * except that the name index is checked in partial mode (as a deferred
- * unique constraint is): a name that may be taken is reported by returning
- * false instead of failing.  Returns false as well, inserting nothing, if
- * an index is not a plain one on columns (one added by hand).
+ * The IndexInfo of the catalog's two indexes, built once per index (an
+ * index made again has another OID), in CacheMemoryContext.
+ */
+static IndexInfo *
+catalog_index_info(Relation index)
+{
+	static Oid	oids[2] = {InvalidOid, InvalidOid};
+	static IndexInfo *infos[2] = {NULL, NULL};
+	int			i = (RelationGetRelid(index) == catalog_name_index) ? 0 : 1;
+
+	if (oids[i] != RelationGetRelid(index))
+	{
+		MemoryContext old = MemoryContextSwitchTo(CacheMemoryContext);
+
+		infos[i] = BuildIndexInfo(index);
+		oids[i] = RelationGetRelid(index);
+		MemoryContextSwitchTo(old);
+	}
+	return infos[i];
+}
+
+/*
+ * Insert a new row's tuple and its index entries, like CatalogTupleInsert()
+ * does, except that the name index is checked in partial mode (as a
+ * deferred unique constraint is): a name that may be taken is reported by
+ * setting *name_free to false instead of failing.  Returns false, having
+ * inserted nothing, unless the table's indexes are exactly the name and
+ * id indexes, plain ones on columns (someone may have added one).
  */
 static bool
-insert_index_entries(Relation rel, HeapTuple tup, bool *name_free)
+insert_with_index_entries(Relation rel, HeapTuple tup, const ConnRow *row, bool *name_free)
 {
-	CatalogIndexState indstate = CatalogOpenIndexes(rel);
-	TupleTableSlot *slot;
-	Datum		values[INDEX_MAX_KEYS];
-	bool		isnull[INDEX_MAX_KEYS];
+	List	   *indexes = RelationGetIndexList(rel);
+	Relation	index[2];
+	Datum		tvalues[Natts_pg_connection];
+	bool		tnulls[Natts_pg_connection];
 
-	for (int i = 0; i < indstate->ri_NumIndices; i++)
+	if (list_length(indexes) != 2 ||
+		!list_member_oid(indexes, catalog_name_index) || !list_member_oid(indexes, catalog_id_index))
+		return false;
+	index[0] = index_open(catalog_name_index, RowExclusiveLock);
+	index[1] = index_open(catalog_id_index, RowExclusiveLock);
+	for (int i = 0; i < 2; i++)
 	{
-		IndexInfo  *info = indstate->ri_IndexRelationInfo[i];
+		IndexInfo  *info = catalog_index_info(index[i]);
 
 		if (info->ii_Expressions != NIL || info->ii_Predicate != NIL ||
-			info->ii_ExclusionOps != NULL || !info->ii_ReadyForInserts ||
-			!indstate->ri_IndexRelationDescs[i]->rd_index->indimmediate)
+			info->ii_ExclusionOps != NULL || !index[i]->rd_index->indisready ||
+			!index[i]->rd_index->indisunique || !index[i]->rd_index->indimmediate)
 		{
-			CatalogCloseIndexes(indstate);
+			index_close(index[0], RowExclusiveLock);
+			index_close(index[1], RowExclusiveLock);
 			return false;
 		}
 	}
 
 	simple_heap_insert(rel, tup);
-	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
-	ExecStoreHeapTuple(tup, slot, false);
+	row_values(row, tvalues, tnulls);
 	*name_free = true;
-	for (int i = 0; i < indstate->ri_NumIndices; i++)
+	for (int i = 0; i < 2; i++)
 	{
-		Relation	index = indstate->ri_IndexRelationDescs[i];
-		IndexInfo  *info = indstate->ri_IndexRelationInfo[i];
-		IndexUniqueCheck check = UNIQUE_CHECK_NO;
+		IndexInfo  *info = catalog_index_info(index[i]);
+		Datum		values[INDEX_MAX_KEYS];
+		bool		isnull[INDEX_MAX_KEYS];
+		IndexUniqueCheck check = (i == 0) ? UNIQUE_CHECK_PARTIAL : UNIQUE_CHECK_YES;
 		bool		unique;
 
-		if (RelationGetRelid(index) == catalog_name_index)
-			check = UNIQUE_CHECK_PARTIAL;
-		else if (index->rd_index->indisunique)
-			check = UNIQUE_CHECK_YES;
-		FormIndexDatum(info, slot, NULL, values, isnull);
+		for (int k = 0; k < info->ii_NumIndexAttrs; k++)
+		{
+			AttrNumber	attno = info->ii_IndexAttrNumbers[k];
+
+			values[k] = tvalues[attno - 1];
+			isnull[k] = tnulls[attno - 1];
+		}
 #if PG_VERSION_NUM >= 140000
-		unique = index_insert(index, values, isnull, &tup->t_self, rel, check, false, info);
+		unique = index_insert(index[i], values, isnull, &tup->t_self, rel, check, false, info);
 #else
-		unique = index_insert(index, values, isnull, &tup->t_self, rel, check, info);
+		unique = index_insert(index[i], values, isnull, &tup->t_self, rel, check, info);
 #endif
 		if (check == UNIQUE_CHECK_PARTIAL && !unique)
 			*name_free = false;
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	CatalogCloseIndexes(indstate);
+	index_close(index[0], RowExclusiveLock);
+	index_close(index[1], RowExclusiveLock);
 	return true;
 }
 
@@ -975,9 +1120,9 @@ ConnCatalogInsert(const ConnRow *row)
 	lookup_catalog();
 	rel = table_open(catalog_relid, RowExclusiveLock);
 	tup = row_form_tuple(rel, row);
-	if (!insert_index_entries(rel, tup, &name_free))
+	if (!insert_with_index_entries(rel, tup, row, &name_free))
 	{
-		/* an unusual index: look the name up first */
+		/* unusual indexes: look the name up first */
 		name_free = ConnCatalogFetch(row->name, CurrentMemoryContext) == NULL;
 		if (name_free)
 			CatalogTupleInsert(rel, tup);

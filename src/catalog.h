@@ -132,6 +132,7 @@ extern void ConnCatalogUnlockName(const char *name, LOCKMODE mode);
 extern ConnRow *ConnCatalogFetch(const char *name, MemoryContext mcxt);
 extern ConnRow *ConnCatalogFetchById(int64 id, MemoryContext mcxt);
 extern ConnCatalogScan *ConnCatalogBeginScan(LOCKMODE lockmode);
+extern ConnCatalogScan *ConnCatalogBeginShow(void);
 extern List *ConnCatalogAllRows(LOCKMODE lockmode);
 extern bool ConnCatalogNextShow(ConnCatalogScan *scan, Datum *values, bool *enabled,
 								TimestampTz *created);

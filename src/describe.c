@@ -77,7 +77,7 @@ connection_show(PG_FUNCTION_ARGS)
 	enabled_datum[0] = CStringGetTextDatum(enabled_text(false));
 	enabled_datum[1] = CStringGetTextDatum(enabled_text(true));
 
-	scan = ConnCatalogBeginScan(AccessShareLock);
+	scan = ConnCatalogBeginShow();
 	while (ConnCatalogNextShow(scan, values, &enabled, &created))
 	{
 		if (pattern &&

@@ -116,10 +116,11 @@ typedef struct SecretStatement
 	char	   *raw;			/* its text, as PostgreSQL has it */
 	char	   *redacted;		/* debug_query_string while it runs */
 	List	   *others;			/* raw, redacted, raw, ...: prepared statements */
-	ConnFragments *fragments;
+	List	   *constants;		/* its decoded string constants */
+	ConnFragments *fragments;	/* of those, made when a report needs them */
 } SecretStatement;
 
-static SecretStatement secret = {NULL, false, NULL, NULL, NIL, NULL};
+static SecretStatement secret = {NULL, false, NULL, NULL, NIL, NIL, NULL};
 
 /*
  * The last top-level text found to pass no secret, so that the hooks that
@@ -161,7 +162,20 @@ forget_secret(void)
 	secret.active = false;
 	secret.raw = secret.redacted = NULL;
 	secret.others = NIL;
+	secret.constants = NIL;
 	secret.fragments = NULL;
+}
+
+/*
+ * The fragments of the current statement's constants (redact.c), made on
+ * first use: most statements that pass secrets never report anything.
+ */
+static ConnFragments *
+secret_fragments(void)
+{
+	if (secret.fragments == NULL)
+		secret.fragments = ConnFragmentsCreate(secret.cxt, secret.constants);
+	return secret.fragments;
 }
 
 /* Copies of a text and of its constants, all wiped with secret.cxt. */
@@ -205,7 +219,7 @@ begin_secret(const char *query, List *prepared)
 		secret.others = lappend(secret.others, ConnStrdupWiped(secret.cxt, text, strlen(text)));
 		secret.others = lappend(secret.others, keep_text(text, &constants));
 	}
-	secret.fragments = ConnFragmentsCreate(secret.cxt, constants);
+	secret.constants = constants;
 	secret.active = true;
 	MemoryContextSwitchTo(old);
 
@@ -570,7 +584,7 @@ redact_current(ErrorData *edata, bool ours)
 			continue;
 		t = ConnMaskParameters(replace_statements(t));
 		if (others)
-			t = ConnScrubFragments(redact_sql_lines(t), secret.fragments);
+			t = ConnScrubFragments(redact_sql_lines(t), secret_fragments());
 		*texts[i] = to_error_context(t, *texts[i]);
 	}
 	edata->context = to_error_context(mask_copy_lines(edata->context), edata->context);
@@ -628,7 +642,7 @@ redact_other(ErrorData *edata)
 		if (t == NULL)
 			continue;
 		if (secret.active)
-			t = ConnScrubFragments(replace_statements(t), secret.fragments);
+			t = ConnScrubFragments(replace_statements(t), secret_fragments());
 		if (shows_call)
 			t = ConnMaskParameters(redact_sql_lines(t));
 		*texts[i] = to_error_context(t, *texts[i]);

@@ -342,12 +342,19 @@ prop_is_settable(const ConnPropDef *def)
 int
 ConnLookupProp(const ConnTypeDef *type, const char *name, bool missing_ok)
 {
-	int			len = strlen(name);
-	char	   *up = upper_ascii(name, len);
+	int			len;
+	char	   *up;
 	const char *closest = NULL;
 	int			closest_dist = 3;	/* suggest only within 2 edits */
 	StringInfoData valid;
 
+	/* the extension's own lookups spell names as the registry does */
+	for (int i = 0; i < type->nprops; i++)
+		if (strcmp(type->props[i].name, name) == 0)
+			return i;
+
+	len = strlen(name);
+	up = upper_ascii(name, len);
 	for (int i = 0; i < type->nprops; i++)
 	{
 		const ConnPropDef *def = &type->props[i];
