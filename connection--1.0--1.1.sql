@@ -418,3 +418,54 @@ ALTER INDEX connection.pg_connection_name_index RENAME TO pg_connection_name_ind
 CREATE UNIQUE INDEX pg_connection_name_index ON connection.pg_connection (name)
     INCLUDE (category, type, enabled, created_time);
 DROP INDEX connection.pg_connection_name_index_1_0;
+
+-- The first call a user types, add_dependency('conn', 'some_table'), names
+-- the object with an untyped literal: it resolves to these text variants
+-- (a function when the text has an argument list, else a relation).
+CREATE FUNCTION connection.add_dependency(name text, object text,
+                                          description text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_add_dependency_text'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.add_dependency(text, text, text) IS
+'record that a relation, or a function written with its argument types, uses a connection (USAGE on the connection, owner of the object)';
+
+CREATE FUNCTION connection.remove_dependency(name text, object text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'connection_remove_dependency_text'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.remove_dependency(text, text) IS
+'forget that a relation, or a function written with its argument types, uses a connection';
+
+-- show() prints created_time as the original SHOW CONNECTIONS does, always
+-- with three digits of milliseconds: as text (a timestamp's output drops
+-- trailing zeros).  The view keeps its timestamptz columns for queries.
+DO $show$
+DECLARE
+    users text;
+BEGIN
+    SELECT pg_catalog.string_agg(DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), ', ')
+      INTO users
+      FROM pg_catalog.pg_depend AS d
+     WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+       AND d.refobjid = 'connection.show(text)'::pg_catalog.regprocedure
+       AND d.deptype = 'n';
+    IF users IS NOT NULL THEN
+        RAISE EXCEPTION 'objects outside extension "connection" use its function connection.show()'
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  DETAIL = 'Objects: ' || users || '. The update makes the function again (created_time becomes text).',
+                  HINT = 'Drop them, update the extension, then create them again.';
+    END IF;
+END
+$show$;
+DROP FUNCTION connection.show(text);
+CREATE FUNCTION connection.show(pattern text DEFAULT NULL)
+RETURNS TABLE (name text, category text, type text, enabled text,
+               created_time text)
+AS 'MODULE_PATHNAME', 'connection_show'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION connection.show(text) IS
+'list the connections whose name matches a case-insensitive LIKE pattern (all when NULL), by name; created_time is UTC, YYYY-MM-DD HH:MM:SS.mmm as the original SHOW CONNECTIONS prints it';

@@ -124,7 +124,10 @@ SELECT connection.create('a-b', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"
 \echo :LAST_ERROR_SQLSTATE
 SELECT connection.create('a b', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
 \echo :LAST_ERROR_SQLSTATE
-SELECT connection.create('"quoted"', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
+-- (a quoted identifier is a name spelled another way: its inside must be valid)
+SELECT connection.create('"quoted name"', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('""', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT connection.create('a.b', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
 \echo :LAST_ERROR_SQLSTATE

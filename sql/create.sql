@@ -240,6 +240,21 @@ SELECT connection.create('oss_keys', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": 
 -- names are case-insensitive
 SELECT connection.create('OSS_Keys', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
 \echo :LAST_ERROR_SQLSTATE
+-- one rule for names everywhere, the native syntax's: a quoted identifier
+-- is unquoted, then checked and folded like any other name
+SELECT connection.create('"OSS_Keys"', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT info_value FROM connection.desc('"OSS_KEYS"') WHERE info_name = 'name';
+SELECT connection.create('"Quoted_Name"', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
+SELECT name FROM connection.show('quoted%');
+-- the native syntax names the same connection
+SELECT connection.execute('DROP CONNECTION "QUOTED_NAME"');
+SELECT count(*) FROM connection.show('quoted%');
+-- fails: quoting does not make other characters valid
+SELECT connection.create('"has space"', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('"a"b"', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}');
+\echo :LAST_ERROR_SQLSTATE
 -- skips with a notice, and changes nothing
 SELECT connection.create('oss_keys', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k:1"}',
                          if_not_exists => true);

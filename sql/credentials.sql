@@ -14,6 +14,14 @@ SELECT connection.credentials('lambda_aws');
 -- their settings stay readable one by one
 SELECT connection.property('lambda_aws', 'ROLE_ARN');
 SELECT connection.credentials('hms_catalog');
+-- a catalog serves nothing while its storage connection is disabled
+SELECT connection.alter('oss_keys', enabled => false);
+SELECT connection.credentials('hms_catalog');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.property('hms_catalog', 'HIVE_METASTORE_URIS');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.alter('oss_keys', enabled => true);
+SELECT connection.property('hms_catalog', 'HIVE_METASTORE_URIS');
 
 -- property(): plain, identifier, secret, list, alias, unset
 SELECT connection.property('s3_keys', 'REGION');

@@ -77,6 +77,20 @@ SELECT connection.remove_dependency('dep_s3', 'regress_dep.recent'::regclass);
 \echo :LAST_ERROR_SQLSTATE
 SELECT kind, object FROM connection.dependents('dep_s3') ORDER BY object;
 
+-- the first call a user types, without a cast: a relation, or a function
+-- written with its argument types
+SELECT connection.add_dependency('dep_s3', 'regress_dep.recent');
+SELECT connection.add_dependency('dep_s3', 'regress_dep.remote_fn(int)', 'remote function');
+SELECT kind, object, description FROM connection.dependents('dep_s3') ORDER BY object;
+SELECT connection.remove_dependency('dep_s3', 'regress_dep.recent');
+SELECT connection.remove_dependency('dep_s3', 'regress_dep.remote_fn(int)');
+-- fails: no such relation, no such function
+SELECT connection.add_dependency('dep_s3', 'regress_dep.nothing');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.add_dependency('dep_s3', 'regress_dep.nothing(int)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT kind, object FROM connection.dependents('dep_s3') ORDER BY object;
+
 -- =====================================================================
 -- dropping the dependent, by any path, forgets the record
 -- =====================================================================

@@ -7,14 +7,24 @@ SET ROLE regress_conn_super;
 SELECT * FROM connection.show() LIMIT 0;
 SELECT name, category, type, enabled FROM connection.show();
 
--- created_time is a timestamp(3) in UTC: the same instant as the view's
-SELECT bool_and(s.created_time = c.created_time AT TIME ZONE 'UTC') AS utc
+-- created_time is the UTC wall clock as the original prints it, always
+-- with three digits of milliseconds: the same instant as the view's
+SELECT bool_and(s.created_time = to_char(c.created_time AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')) AS utc
   FROM connection.show() s JOIN connection.connections c USING (name);
 SET TimeZone = 'Asia/Shanghai';
-SELECT bool_and(s.created_time = c.created_time AT TIME ZONE 'UTC') AS utc_whatever_timezone
+SELECT bool_and(s.created_time = to_char(c.created_time AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')) AS utc_whatever_timezone
   FROM connection.show() s JOIN connection.connections c USING (name);
 RESET TimeZone;
 SELECT pg_typeof(created_time) FROM connection.show() LIMIT 1;
+SELECT bool_and(created_time ~ '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$') AS three_digits
+  FROM connection.show();
+-- trailing zeros are kept (the catalog written here as a restore would)
+BEGIN;
+UPDATE connection.pg_connection SET created_time = '2025-03-20 14:22:10.72+00' WHERE name = 'kafka_plain';
+SELECT name, created_time FROM connection.show('kafka_plain');
+UPDATE connection.pg_connection SET created_time = '2025-03-20 14:22:10+00' WHERE name = 'kafka_plain';
+SELECT name, created_time FROM connection.show('kafka_plain');
+ROLLBACK;
 
 -- patterns are case-insensitive LIKE patterns
 SELECT name FROM connection.show('oss%');

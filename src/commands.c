@@ -419,16 +419,12 @@ connection_create(PG_FUNCTION_ARGS)
 
 /*
  * Apply set_properties and unset_properties of alter() to props (the current
- * properties, decrypted).  Returns whether PROVIDER changed.
+ * properties, decrypted).
  */
-static bool
+static void
 merge_props(ConnProps *props, const char *connname, Jsonb *set, ArrayType *unset)
 {
 	bool		unset_idx[CONN_MAX_PROPS] = {false};
-	char	   *old_provider;
-	int			provider_idx = ConnLookupProp(props->type, "PROVIDER", true);
-
-	old_provider = provider_idx >= 0 ? props->values[provider_idx] : NULL;
 
 	if (unset)
 	{
@@ -482,11 +478,6 @@ merge_props(ConnProps *props, const char *connname, Jsonb *set, ArrayType *unset
 		}
 	}
 
-	if (provider_idx < 0)
-		return false;
-	if (old_provider == NULL || props->values[provider_idx] == NULL)
-		return old_provider != props->values[provider_idx];
-	return strcmp(old_provider, props->values[provider_idx]) != 0;
 }
 
 /*
@@ -548,12 +539,12 @@ connection_alter(PG_FUNCTION_ARGS)
 	{
 		ConnProps	props;
 		ConnProps	oldprops;
-		bool		provider_changed;
 
 		ConnRowProps(row, &oldprops, false);
 		ConnRowProps(row, &props, true);
-		provider_changed = merge_props(&props, name, set, unset);
-		ConnValidateProps(&props, name, provider_changed);
+		merge_props(&props, name, set, unset);
+		/* changed properties meet today's rules, the cloud's included */
+		ConnValidateProps(&props, name, true);
 		check_endpoints(&props);
 		check_references(&props, &oldprops, name);
 		set_row_props(row, &props);

@@ -78,6 +78,8 @@
 PG_FUNCTION_INFO_V1(connection_add_dependency);
 PG_FUNCTION_INFO_V1(connection_add_dependency_relation);
 PG_FUNCTION_INFO_V1(connection_add_dependency_function);
+PG_FUNCTION_INFO_V1(connection_add_dependency_text);
+PG_FUNCTION_INFO_V1(connection_remove_dependency_text);
 PG_FUNCTION_INFO_V1(connection_remove_dependency);
 PG_FUNCTION_INFO_V1(connection_remove_dependency_relation);
 PG_FUNCTION_INFO_V1(connection_remove_dependency_function);
@@ -779,6 +781,52 @@ connection_add_dependency_function(PG_FUNCTION_ARGS)
 	ObjectAddress addr = {ProcedureRelationId, arg_oid(fcinfo, 1, "function"), 0};
 
 	add_dependency(fcinfo, &addr, 2);
+	PG_RETURN_VOID();
+}
+
+/*
+ * The object an add_dependency() or remove_dependency() call names as text
+ * (an untyped literal resolves to the text variant): a function when the
+ * text has an argument list ("f(int)"), else a relation; either is looked
+ * up as regprocedure or regclass would (with their errors).
+ */
+static ObjectAddress
+object_of_text(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *object = ConnArgText(fcinfo, argno, "object");
+	ObjectAddress addr;
+
+	if (strchr(object, '(') != NULL)
+	{
+		addr.classId = ProcedureRelationId;
+		addr.objectId = DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(object)));
+	}
+	else
+	{
+		addr.classId = RelationRelationId;
+		addr.objectId = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(object)));
+	}
+	addr.objectSubId = 0;
+	return addr;
+}
+
+/* connection.add_dependency(name, object text, description) (1.1) */
+Datum
+connection_add_dependency_text(PG_FUNCTION_ARGS)
+{
+	ObjectAddress addr = object_of_text(fcinfo, 1);
+
+	add_dependency(fcinfo, &addr, 2);
+	PG_RETURN_VOID();
+}
+
+/* connection.remove_dependency(name, object text) (1.1) */
+Datum
+connection_remove_dependency_text(PG_FUNCTION_ARGS)
+{
+	ObjectAddress addr = object_of_text(fcinfo, 1);
+
+	remove_dependency(fcinfo, &addr);
 	PG_RETURN_VOID();
 }
 

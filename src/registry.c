@@ -215,6 +215,11 @@ upper_ascii(const char *s, int len)
  * ConnNormalizeName
  *		Check a connection name against SPEC 1.1 and fold it to lower case.
  *
+ * One rule everywhere, the native syntax's (dialect.c): a name may be
+ * written as a quoted identifier ("My_S3", "" inside doubling a quote), and
+ * is then unquoted and checked and folded like any other, since names are
+ * case-insensitive: "T1", T1 and t1 are one connection.
+ *
  * Returns a palloc'd copy.  Reports 42602 (invalid_name) for anything that
  * is not a valid identifier of 1 to 63 bytes.
  */
@@ -222,7 +227,28 @@ char *
 ConnNormalizeName(const char *name, const char *what)
 {
 	int			len = strlen(name);
-	const unsigned char *p = (const unsigned char *) name;
+	const unsigned char *p;
+
+	if (len >= 2 && name[0] == '"' && name[len - 1] == '"')
+	{
+		char	   *unquoted = palloc(len);
+		int			n = 0;
+
+		for (int i = 1; i < len - 1; i++)
+		{
+			if (name[i] == '"')
+			{
+				/* a lone quote inside is no identifier: let the check refuse it */
+				if (i + 1 < len - 1 && name[i + 1] == '"')
+					i++;
+			}
+			unquoted[n++] = name[i];
+		}
+		unquoted[n] = '\0';
+		name = unquoted;
+		len = n;
+	}
+	p = (const unsigned char *) name;
 
 	if (len == 0)
 		ereport(ERROR,
@@ -1057,7 +1083,21 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 							   ConnProviderOf(cloud)->arn_form) : 0));
 	}
 
-	if (check_cloud && conn_cloud_provider != CONN_CLOUD_NONE &&
+	if (check_cloud)
+		ConnCheckCloud(cloud, connname);
+}
+
+/*
+ * ConnCheckCloud
+ *		Refuse (0A000) a connection of another cloud than
+ *		connection.cloud_provider: at create, at an alter of properties, and
+ *		at every use, since the setting may have changed since the
+ *		connection was made.
+ */
+void
+ConnCheckCloud(ConnCloud cloud, const char *connname)
+{
+	if (conn_cloud_provider != CONN_CLOUD_NONE &&
 		cloud != CONN_CLOUD_NONE && cloud != (ConnCloud) conn_cloud_provider)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

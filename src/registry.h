@@ -111,6 +111,7 @@ extern void ConnParseProps(ConnProps *props, Jsonb *json);
 extern void ConnValidateProps(ConnProps *props, const char *connname,
 							  bool check_cloud);
 extern ConnCloud ConnPropsCloud(const ConnProps *props);
+extern void ConnCheckCloud(ConnCloud cloud, const char *connname);
 extern bool ConnPropsRoleMode(const ConnProps *props);
 extern const char *ConnPropValue(const ConnProps *props, const char *name);
 extern int	ConnKeyProp(const ConnTypeDef *type, ConnPropKind kind);

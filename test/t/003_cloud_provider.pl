@@ -54,13 +54,29 @@ foreach my $cloud (qw(aliyun tencent aws none))
 	}
 }
 
-# existing connections of another cloud stay usable and alterable
+# a connection of another cloud made before the restriction: the
+# restriction holds at every use and every change of properties; its
+# metadata can still be changed, and it can be dropped
 set_and_reload($node, cloud_provider => 'none');
 $node->safe_psql('postgres', "SELECT connection.create('old_cos', $conn{COS})");
+is($node->safe_psql('postgres', "SELECT connection.property('old_cos', 'SECRET_KEY')"), 'b',
+	'a COS connection is usable while no cloud is set');
 set_and_reload($node, cloud_provider => 'aliyun');
 $node->safe_psql('postgres', "SELECT connection.alter('old_cos', comment => 'still here')");
-is($node->safe_psql('postgres', "SELECT connection.property('old_cos', 'SECRET_KEY')"), 'b',
-	'a COS connection made before the restriction is still usable');
+foreach my $use (q{SELECT connection.property('old_cos', 'SECRET_KEY')},
+	q{SELECT connection.credentials('old_cos')},
+	q{SELECT connection.property('old_cos', 'REGION')})
+{
+	fails_with($node, $use, '0A000',
+		'connection "old_cos" belongs to Tencent Cloud, but this instance runs on Alibaba Cloud',
+		"use of a connection of another cloud is refused: $use");
+}
+fails_with($node, q{SELECT connection.alter('old_cos', set_properties => '{"REGION": "ap-beijing"}')},
+	'0A000', 'connection "old_cos" belongs to Tencent Cloud, but this instance runs on Alibaba Cloud',
+	'a change of properties meets the restriction');
+$node->safe_psql('postgres', "SELECT connection.drop('old_cos')");
+is($node->safe_psql('postgres', "SELECT count(*) FROM connection.show('old_cos')"), '0',
+	'it can be dropped');
 # but a cloud function cannot be moved to another cloud by alter
 set_and_reload($node, cloud_provider => 'none');
 $node->safe_psql('postgres', "SELECT connection.create('fc', $conn{FC_aliyun})");
