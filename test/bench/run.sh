@@ -268,12 +268,20 @@ for r in $(seq "$REPS"); do
     T[ie]+="$(elapsed sql -d "bench_$SMALL" -f "$DIR/insert_each.sql") "
     T[de]+="$(elapsed sql -d "bench_$SMALL" -f "$DIR/drop_each.sql") "
     T[xe]+="$(elapsed sql -d "bench_$SMALL" -f "$DIR/delete_each.sql") "
+    # the same without waiting for the WAL flush of each commit: the work
+    # of the statements themselves
+    T[cn]+="$(elapsed sql -d "bench_$SMALL" -c 'SET synchronous_commit = off' -f "$DIR/create_each.sql") "
+    T[in]+="$(elapsed sql -d "bench_$SMALL" -c 'SET synchronous_commit = off' -f "$DIR/insert_each.sql") "
+    T[dn]+="$(elapsed sql -d "bench_$SMALL" -c 'SET synchronous_commit = off' -f "$DIR/drop_each.sql") "
+    T[xn]+="$(elapsed sql -d "bench_$SMALL" -c 'SET synchronous_commit = off' -f "$DIR/delete_each.sql") "
 done
-for k in cb ib db xb ce ie de xe; do T[$k]=$(median_of "${T[$k]}"); done
+for k in cb ib db xb ce ie de xe cn in dn xn; do T[$k]=$(median_of "${T[$k]}"); done
 row "create 10,000, one transaction" "${T[cb]} s" "${T[ib]} s (INSERT, PGP in SQL)" "$(ratio "${T[cb]}" "${T[ib]}")" "time ratio; target <= 1.00x"
 row "drop 10,000, one transaction" "${T[db]} s" "${T[xb]} s (DELETE by name)" "$(ratio "${T[db]}" "${T[xb]}")" "time ratio; target <= 1.00x"
 row "create 10,000, one statement each" "${T[ce]} s" "${T[ie]} s (INSERT, PGP in SQL)" "$(ratio "${T[ce]}" "${T[ie]}")" "time ratio; target <= 1.10x"
 row "drop 10,000, one statement each" "${T[de]} s" "${T[xe]} s (DELETE by name)" "$(ratio "${T[de]}" "${T[xe]}")" "time ratio; target <= 1.10x"
+row "create 10,000, one statement each, synchronous_commit off" "${T[cn]} s" "${T[in]} s (INSERT, PGP in SQL)" "$(ratio "${T[cn]}" "${T[in]}")" "time ratio; without the WAL flush of each commit"
+row "drop 10,000, one statement each, synchronous_commit off" "${T[dn]} s" "${T[xn]} s (DELETE by name)" "$(ratio "${T[dn]}" "${T[xn]}")" "time ratio; without the WAL flush of each commit"
 
 # ---------------------------------------------------------------------------
 # memory
