@@ -29,7 +29,8 @@ OBJS = \
 	src/storage.o \
 	src/presign.o \
 	src/objects.o \
-	src/transfer.o
+	src/transfer.o \
+	src/validate.o
 PGFILEDESC = "connection - named CONNECTION objects with encrypted credentials"
 
 EXTENSION = connection

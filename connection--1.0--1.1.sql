@@ -469,3 +469,14 @@ LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION connection.show(text) IS
 'list the connections whose name matches a case-insensitive LIKE pattern (all when NULL), by name; created_time is UTC, YYYY-MM-DD HH:MM:SS.mmm as the original SHOW CONNECTIONS prints it';
+
+-- Prove a connection works (USAGE): one row per check, what the service
+-- said, never a secret; the server reaches only the connection's own
+-- addresses, under connection.allowed_hosts.
+CREATE FUNCTION connection.validate(name text, target text DEFAULT NULL)
+RETURNS TABLE (check_name text, ok boolean, detail text, elapsed_ms double precision)
+AS 'MODULE_PATHNAME', 'connection_validate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION connection.validate(text, text) IS
+'check that a connection works, one row per check: a role-based one assumes its role, KAFKA, HDFS and HMS reach every address, storage with keys lists target "bucket[/prefix]" (USAGE on the connection; never a secret)';

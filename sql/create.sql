@@ -151,6 +151,63 @@ SELECT connection.create('c1', 'STORAGE', 'HDFS',
   '{"NAME_NODE": "n", "NAME_NODE_RPC_ADDRESSES": "n:1", "KERBEROS_PRINCIPAL": "p@R"}');
 \echo :LAST_ERROR_SQLSTATE
 
+-- Kafka over TLS with a client certificate, and with Kerberos (GSSAPI)
+SELECT connection.create('kafka_mtls', 'STORAGE', 'KAFKA',
+  jsonb_build_object('BOOTSTRAP_SERVERS', 'k1.example.com:9093', 'SECURITY_PROTOCOL', 'SSL',
+    'SSL_CA_CERT', E'-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n',
+    'SSL_CERTIFICATE', E'-----BEGIN CERTIFICATE-----\nMIIBcl\n-----END CERTIFICATE-----\n',
+    'SSL_KEY', E'-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----\n',
+    'SSL_KEY_PASSWORD', 'key-pw'));
+SELECT info_name, info_value FROM connection.desc('kafka_mtls') WHERE info_name LIKE 'SSL%';
+SELECT connection.property('kafka_mtls', 'SSL_KEY') LIKE '-----BEGIN PRIVATE KEY-----%' AS key_kept;
+SELECT connection.create('kafka_krb', 'STORAGE', 'KAFKA',
+  '{"BOOTSTRAP_SERVERS": "k1.example.com:9092", "SECURITY_PROTOCOL": "SASL_SSL", "SASL_MECHANISM": "GSSAPI",
+    "KERBEROS_PRINCIPAL": "etl@EXAMPLE.COM", "KERBEROS_KEYTAB": "QUJD", "KERBEROS_SERVICE_NAME": "kafka"}');
+SELECT info_name, info_value FROM connection.desc('kafka_krb') WHERE info_name LIKE 'KERBEROS%';
+-- fails: each setting where it does not apply
+SELECT connection.create('c1', 'STORAGE', 'KAFKA',
+  '{"BOOTSTRAP_SERVERS": "k:1", "SSL_CA_CERT": "-----BEGIN CERTIFICATE-----x-----END CERTIFICATE-----"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('c1', 'STORAGE', 'KAFKA',
+  '{"BOOTSTRAP_SERVERS": "k:1", "SECURITY_PROTOCOL": "SSL", "SSL_CERTIFICATE": "-----BEGIN CERTIFICATE-----x-----END CERTIFICATE-----"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('c1', 'STORAGE', 'KAFKA',
+  '{"BOOTSTRAP_SERVERS": "k:1", "SECURITY_PROTOCOL": "SSL", "SSL_CA_CERT": "not a certificate"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('c1', 'STORAGE', 'KAFKA',
+  '{"BOOTSTRAP_SERVERS": "k:1", "SECURITY_PROTOCOL": "SASL_SSL", "SASL_MECHANISM": "GSSAPI",
+    "KERBEROS_PRINCIPAL": "etl@EXAMPLE.COM"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('c1', 'STORAGE', 'KAFKA',
+  '{"BOOTSTRAP_SERVERS": "k:1", "SECURITY_PROTOCOL": "SASL_SSL", "SASL_MECHANISM": "GSSAPI",
+    "KERBEROS_PRINCIPAL": "etl@EXAMPLE.COM", "KERBEROS_KEYTAB": "QUJD", "SASL_PASSWORD": "p"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('c1', 'STORAGE', 'KAFKA',
+  '{"BOOTSTRAP_SERVERS": "k:1", "SECURITY_PROTOCOL": "SASL_SSL", "SASL_MECHANISM": "PLAIN",
+    "SASL_USERNAME": "u", "SASL_PASSWORD": "p", "KERBEROS_SERVICE_NAME": "kafka"}');
+\echo :LAST_ERROR_SQLSTATE
+
+-- Databricks with a personal access token, or OAuth M2M, not both nor none
+SELECT connection.create('unity_pat', 'CATALOG', 'DATABRICKS',
+  '{"HOST": "https://dbc-1.cloud.databricks.com", "ACCESS_TOKEN": "dapi-token", "ACCESS_REGION": "us-west-2"}');
+SELECT connection.create('c1', 'CATALOG', 'DATABRICKS',
+  '{"HOST": "https://dbc-1.cloud.databricks.com", "ACCESS_TOKEN": "t", "CLIENT_ID": "i", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('c1', 'CATALOG', 'DATABRICKS',
+  '{"HOST": "https://dbc-1.cloud.databricks.com", "ACCESS_REGION": "r"}');
+\echo :LAST_ERROR_SQLSTATE
+
+-- a Kerberos-secured metastore
+SELECT connection.create('hms_krb', 'CATALOG', 'HMS',
+  '{"HIVE_METASTORE_URIS": "thrift://hms1.example.com:9083", "STORAGE_CONNECTION": "oss_keys",
+    "KERBEROS_PRINCIPAL": "etl@EXAMPLE.COM", "KERBEROS_KEYTAB": "QUJD",
+    "METASTORE_PRINCIPAL": "hive/_HOST@EXAMPLE.COM"}');
+SELECT connection.create('c1', 'CATALOG', 'HMS',
+  '{"HIVE_METASTORE_URIS": "thrift://hms1.example.com:9083", "STORAGE_CONNECTION": "oss_keys",
+    "KERBEROS_PRINCIPAL": "etl@EXAMPLE.COM", "KERBEROS_KEYTAB": "QUJD"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.drop(n) FROM unnest(ARRAY['kafka_mtls', 'kafka_krb', 'unity_pat', 'hms_krb']) n;
+
 -- =====================================================================
 -- value shapes
 -- =====================================================================
@@ -187,6 +244,19 @@ SELECT connection.create('c1', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": ["k1:9
 \echo :LAST_ERROR_SQLSTATE
 SELECT connection.create('c1', 'CATALOG', 'HMS',
   '{"HIVE_METASTORE_URIS": "http://hms:9083", "STORAGE_CONNECTION": "oss_keys"}');
+\echo :LAST_ERROR_SQLSTATE
+-- addresses are checked for shape: hosts of valid labels, IPv4 numbers
+-- in range; where the server sends requests, a name with its domain
+SELECT connection.create('c1', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "-k1:9092"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('c1', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": "k1..example.com:9092"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('c1', 'STORAGE', 'HDFS', '{"NAME_NODE": "n", "NAME_NODE_RPC_ADDRESSES": "300.1.1.1:8020"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('c1', 'STORAGE', 'OSS', '{"ACCESS_ID": "a", "ACCESS_KEY": "b", "ENDPOINT": "e"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('c1', 'CATALOG', 'DATABRICKS',
+  '{"HOST": "https://dbc", "CLIENT_ID": "i", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}');
 \echo :LAST_ERROR_SQLSTATE
 -- fails: URLs must be https
 SELECT connection.create('c1', 'CATALOG', 'DATABRICKS',

@@ -187,7 +187,7 @@ SELECT connection.drop('dep_s3');
 \echo :LAST_ERROR_SQLSTATE
 -- fails: the referenced connection may not leave its category
 SELECT connection.create('dep_s3', 'CATALOG', 'DATABRICKS',
-  '{"HOST": "https://h", "CLIENT_ID": "i", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}', or_replace => true);
+  '{"HOST": "https://h.example.com", "CLIENT_ID": "i", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}', or_replace => true);
 \echo :LAST_ERROR_SQLSTATE
 -- a rename follows: the dependents now name the new name
 SELECT connection.alter('dep_s3', rename_to => 'dep_s3_renamed');

@@ -24,7 +24,7 @@ SELECT * FROM stable_desc('kafka_plain', extended => true);
 -- masks: identifiers of 12 characters or more show their first 6, shorter
 -- ones nothing; characters, not bytes
 SELECT connection.create('mask_test', 'CATALOG', 'DATABRICKS',
-  '{"HOST": "https://h", "CLIENT_ID": "ÄÖÜäöüßéèêëx", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}');
+  '{"HOST": "https://h.example.com", "CLIENT_ID": "ÄÖÜäöüßéèêëx", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}');
 SELECT info_value FROM connection.desc('mask_test') WHERE info_name = 'CLIENT_ID';
 SELECT connection.alter('mask_test', set_properties => '{"CLIENT_ID": "12345678901"}');
 SELECT info_value FROM connection.desc('mask_test') WHERE info_name = 'CLIENT_ID';

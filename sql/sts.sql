@@ -70,7 +70,8 @@ SET connection.allowed_hosts = '*:*';
 SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://localhost:1"}');
 SELECT connection.credentials('sts_role');
 \echo :LAST_ERROR_SQLSTATE
--- ... nor does an IPv4-mapped address or a number that is one
+-- ... nor does an IPv4-mapped address, and a number that would be one is
+-- no address at all (refused when set)
 SELECT connection.alter('sts_role', set_properties => '{"STS_ENDPOINT": "http://[::ffff:127.0.0.1]:1"}');
 SELECT connection.credentials('sts_role');
 \echo :LAST_ERROR_SQLSTATE

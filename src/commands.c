@@ -267,10 +267,25 @@ check_endpoints(const ConnProps *props)
 		const ConnPropDef *def = &props->type->props[i];
 		ConnEndpoint ep;
 
-		if (def->fmt != CONN_FMT_ENDPOINT || props->values[i] == NULL)
+		const char *problem;
+		char	   *host;
+
+		if ((def->fmt != CONN_FMT_ENDPOINT && def->fmt != CONN_FMT_HTTPS_URL) ||
+			props->values[i] == NULL)
 			continue;
 		ConnHttpEndpoint(props->values[i], def->name, &ep);
-		(void) ConnHttpAllowed(&ep, def->name);
+		/* the host of the authority, without a port */
+		host = pstrdup(ep.authority);
+		if (host[0] != '[' && strchr(host, ':'))
+			*strchr(host, ':') = '\0';
+		problem = ConnHostProblem(host, true);
+		if (problem)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for property \"%s\": \"%s\"", def->name, props->values[i]),
+					 errdetail("%s", problem)));
+		if (def->fmt == CONN_FMT_ENDPOINT)
+			(void) ConnHttpAllowed(&ep, def->name);
 	}
 }
 

@@ -54,13 +54,18 @@
 #endif
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "miscadmin.h"
+#include "storage/latch.h"
 #include "utils/guc.h"
+#include "utils/wait_event.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
@@ -1083,4 +1088,117 @@ ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property
 		ConnHttpRaise(s);
 	ConnHttpReadAll(s, response, CONN_HTTP_MAX_BODY);
 	ConnHttpEnd(s);
+}
+
+/* ---------------------------------------------------------------------
+ * Reachability of services that do not speak HTTP
+ * ---------------------------------------------------------------------
+ */
+
+/* Connect one socket to one address within the time left; errno if not. */
+static int
+connect_one(const struct addrinfo *ai, TimestampTz deadline)
+{
+	pgsocket	sock = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	int			err = 0;
+
+	if (sock == PGINVALID_SOCKET)
+		return errno;
+	if (fcntl(sock, F_SETFL, O_NONBLOCK) != 0)
+		err = errno;
+	else if (connect(sock, ai->ai_addr, ai->ai_addrlen) != 0)
+	{
+		if (errno != EINPROGRESS)
+			err = errno;
+		else
+		{
+			for (;;)
+			{
+				long		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+				int			rc;
+				socklen_t	len = sizeof(err);
+
+				if (left <= 0)
+				{
+					err = ETIMEDOUT;
+					break;
+				}
+				rc = WaitLatchOrSocket(MyLatch,
+									   WL_LATCH_SET | WL_SOCKET_CONNECTED | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+									   sock, Min(left, STREAM_POLL_MS), PG_WAIT_EXTENSION);
+				if (rc & WL_LATCH_SET)
+					ResetLatch(MyLatch);
+				if (InterruptPending)
+				{
+					closesocket(sock);
+					CHECK_FOR_INTERRUPTS();
+				}
+				if (rc & WL_SOCKET_CONNECTED)
+				{
+					if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+						err = errno;
+					break;
+				}
+			}
+		}
+	}
+	closesocket(sock);
+	return err;
+}
+
+/*
+ * ConnTcpReach
+ *		Open a TCP connection to authority ("host:port", what property names)
+ *		within timeout_ms and close it at once, under the rules of requests:
+ *		connection.allowed_hosts must admit it (42501 otherwise), and a host
+ *		admitted only by a wildcard must resolve to a public address.
+ *		Interruptible.  Returns NULL when it connected, else why not, in
+ *		words that name the address and never anything else.
+ */
+char *
+ConnTcpReach(const char *authority, const char *property, int timeout_ms)
+{
+	ConnEndpoint ep = {"tcp", pstrdup(authority), "/", NULL};
+	char	   *host;
+	int			port;
+	bool		public_only;
+	struct addrinfo hints = {0};
+	struct addrinfo *res = NULL;
+	char		portbuf[16];
+	int			rc;
+	int			err = 0;
+	bool		refused_address = false;
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+
+	split_authority(authority, &host, &port);
+	if (port <= 0)
+		return psprintf("%s has no port", authority);
+	/* no proxy here: the addresses are judged whatever the environment */
+	public_only = ConnHttpAllowed(&ep, property);
+	snprintf(portbuf, sizeof(portbuf), "%d", port);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = AF_UNSPEC;
+	rc = getaddrinfo(host, portbuf, &hints, &res);
+	if (rc != 0)
+		return psprintf("could not resolve host \"%s\": %s", host, gai_strerror(rc));
+	err = ECONNREFUSED;
+	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
+	{
+		if (public_only && non_public(ai->ai_addr))
+		{
+			refused_address = true;
+			continue;
+		}
+		err = connect_one(ai, deadline);
+		if (err == 0)
+			break;
+	}
+	freeaddrinfo(res);
+	if (err == 0)
+		return NULL;
+	if (refused_address && err == ECONNREFUSED)
+		return psprintf("host \"%s\" resolves to an address that is not public, and connection.allowed_hosts admits it only by a wildcard", host);
+	if (err == ETIMEDOUT)
+		return psprintf("could not connect to %s within %d ms", authority, timeout_ms);
+	return psprintf("could not connect to %s: %s", authority, strerror(err));
 }

@@ -97,6 +97,7 @@ extern void ConnHttpReadAll(ConnHttpStream *s, ConnHttpResponse *response, size_
 extern void ConnHttpRaise(ConnHttpStream *s) pg_attribute_noreturn();
 extern void ConnHttpEnd(ConnHttpStream *s);
 
+extern char *ConnTcpReach(const char *authority, const char *property, int timeout_ms);
 extern void ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property,
 							const char *url, List *headers, const char *body,
 							const char *what, ConnHttpResponse *response);

@@ -23,6 +23,9 @@
  */
 #include "postgres.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
+
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "parser/scansup.h"
@@ -41,7 +44,10 @@ int			conn_cloud_provider = CONN_CLOUD_NONE;
 static const char *const security_protocols[] =
 {"PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL", NULL};
 static const char *const sasl_mechanisms[] =
-{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", NULL};
+{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", NULL};
+
+/* PEM values: a chain of certificates, or a private key */
+#define PEM_MAX (64 * 1024)
 static const char *const providers[] =
 {"aliyun", "tencent", "aws", NULL};
 static const char *const addressing_styles[] =
@@ -109,9 +115,25 @@ static const ConnPropDef kafka_props[] = {
 	{"SECURITY_PROTOCOL", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_ENUM, security_protocols, 0,
 	"PLAINTEXT (default), SASL_PLAINTEXT, SASL_SSL or SSL"},
 	{"SASL_MECHANISM", NULL, CONN_PLAIN, CONN_REQ_SASL, CONN_FMT_ENUM, sasl_mechanisms, 0,
-	"PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"},
-	{"SASL_USERNAME", NULL, CONN_IDENTIFIER, CONN_REQ_SASL, CONN_FMT_TEXT, NULL, 0, "SASL user name"},
-	{"SASL_PASSWORD", NULL, CONN_SECRET, CONN_REQ_SASL, CONN_FMT_TEXT, NULL, 0, "SASL password"}
+	"PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or GSSAPI (Kerberos)"},
+	{"SASL_USERNAME", NULL, CONN_IDENTIFIER, CONN_REQ_SASL_PASSWORD, CONN_FMT_TEXT, NULL, 0,
+	"SASL user name (not with GSSAPI)"},
+	{"SASL_PASSWORD", NULL, CONN_SECRET, CONN_REQ_SASL_PASSWORD, CONN_FMT_TEXT, NULL, 0,
+	"SASL password (not with GSSAPI)"},
+	{"KERBEROS_PRINCIPAL", NULL, CONN_IDENTIFIER, CONN_REQ_GSSAPI, CONN_FMT_TEXT, NULL, 0,
+	"Kerberos principal of the client (GSSAPI)"},
+	{"KERBEROS_KEYTAB", NULL, CONN_SECRET, CONN_REQ_GSSAPI, CONN_FMT_BASE64, NULL, 1024 * 1024,
+	"base64 keytab of the principal (GSSAPI)"},
+	{"KERBEROS_SERVICE_NAME", NULL, CONN_PLAIN, CONN_REQ_GSSAPI_OPTIONAL, CONN_FMT_TEXT, NULL, 0,
+	"Kerberos service name of the brokers (GSSAPI; default kafka)"},
+	{"SSL_CA_CERT", NULL, CONN_PLAIN, CONN_REQ_TLS, CONN_FMT_PEM_CERT, NULL, PEM_MAX,
+	"PEM certificates of the authorities that sign the brokers' (SSL, SASL_SSL)"},
+	{"SSL_CERTIFICATE", NULL, CONN_PLAIN, CONN_REQ_TLS, CONN_FMT_PEM_CERT, NULL, PEM_MAX,
+	"PEM client certificate (SSL, SASL_SSL)"},
+	{"SSL_KEY", NULL, CONN_SECRET, CONN_REQ_CLIENT_CERT, CONN_FMT_PEM_KEY, NULL, PEM_MAX,
+	"PEM private key of the client certificate"},
+	{"SSL_KEY_PASSWORD", NULL, CONN_SECRET, CONN_REQ_CLIENT_KEY, CONN_FMT_TEXT, NULL, 0,
+	"password of the private key, if it is encrypted"}
 };
 
 static const ConnPropDef hdfs_props[] = {
@@ -138,13 +160,23 @@ static const ConnPropDef hms_props[] = {
 	{"HIVE_METASTORE_URIS", NULL, CONN_PLAIN, CONN_REQ_REQUIRED, CONN_FMT_THRIFT_LIST, NULL, 0,
 	"list of thrift://host:port or host:port"},
 	{"STORAGE_CONNECTION", NULL, CONN_PLAIN, CONN_REQ_REQUIRED, CONN_FMT_CONNECTION, NULL, 0,
-	"STORAGE connection for the table data"}
+	"STORAGE connection for the table data"},
+	{"KERBEROS_PRINCIPAL", NULL, CONN_IDENTIFIER, CONN_REQ_OPTIONAL, CONN_FMT_TEXT, NULL, 0,
+	"Kerberos principal of the client, for a secured metastore"},
+	{"KERBEROS_KEYTAB", NULL, CONN_SECRET, CONN_REQ_PRINCIPAL, CONN_FMT_BASE64, NULL, 1024 * 1024,
+	"base64 keytab of the principal"},
+	{"METASTORE_PRINCIPAL", NULL, CONN_PLAIN, CONN_REQ_PRINCIPAL, CONN_FMT_TEXT, NULL, 0,
+	"Kerberos principal of the metastore, such as hive/_HOST@EXAMPLE.COM"}
 };
 
 static const ConnPropDef databricks_props[] = {
 	{"HOST", NULL, CONN_PLAIN, CONN_REQ_REQUIRED, CONN_FMT_HTTPS_URL, NULL, 0, "workspace URL (https)"},
-	{"CLIENT_ID", NULL, CONN_IDENTIFIER, CONN_REQ_REQUIRED, CONN_FMT_TEXT, NULL, 0, "OAuth client ID"},
-	{"CLIENT_SECRET", NULL, CONN_SECRET, CONN_REQ_REQUIRED, CONN_FMT_TEXT, NULL, 0, "OAuth client secret"},
+	{"CLIENT_ID", NULL, CONN_IDENTIFIER, CONN_REQ_OAUTH, CONN_FMT_TEXT, NULL, 0,
+	"OAuth client ID of a service principal (OAuth M2M)"},
+	{"CLIENT_SECRET", NULL, CONN_SECRET, CONN_REQ_OAUTH, CONN_FMT_TEXT, NULL, 0,
+	"OAuth client secret (OAuth M2M)"},
+	{"ACCESS_TOKEN", NULL, CONN_SECRET, CONN_REQ_OPTIONAL, CONN_FMT_TEXT, NULL, 0,
+	"personal access token, instead of OAuth M2M"},
 	{"ACCESS_REGION", NULL, CONN_PLAIN, CONN_REQ_REQUIRED, CONN_FMT_REGION, NULL, 0, "region of the data"}
 };
 
@@ -177,6 +209,7 @@ const int	ConnNumTypes = lengthof(ConnTypes);
 StaticAssertDecl(lengthof(oss_props) <= CONN_MAX_PROPS &&
 				 lengthof(cos_props) <= CONN_MAX_PROPS &&
 				 lengthof(s3_props) <= CONN_MAX_PROPS &&
+				 lengthof(kafka_props) <= CONN_MAX_PROPS &&
 				 lengthof(cloud_function_props) <= CONN_MAX_PROPS,
 				 "CONN_MAX_PROPS is too small");
 
@@ -473,9 +506,72 @@ has_blank_or_control(const char *s)
 	return false;
 }
 
-/* Is s a host:port (host a name, an IPv4 address or a bracketed IPv6 one)? */
-static bool
-valid_host_port(const char *s)
+/*
+ * ConnHostProblem
+ *		Why host is not a plausible host, or NULL: an IPv4 address in dotted
+ *		decimal, a bracketed IPv6 address, or a DNS name of labels of 1 to
+ *		63 letters, digits, '-' and '_' (neither first nor last a '-'), 253
+ *		bytes at most, whose last label is not all digits.  With
+ *		need_domain, a name needs a domain (a dot) unless it is localhost:
+ *		where the server sends requests, a name that only resolves through
+ *		the resolver's search list (or a stray word, "e") is refused.
+ */
+const char *
+ConnHostProblem(const char *host, bool need_domain)
+{
+	int			len = strlen(host);
+	int			labels = 0;
+	const char *label = host;
+	bool		numeric = true;
+
+	if (host[0] == '[')
+		return NULL;			/* an IPv6 literal, checked as an authority */
+	if (len == 0 || len > 253)
+		return "A host name has 1 to 253 characters.";
+	for (const char *p = host; *p; p++)
+		if (!(isdigit((unsigned char) *p) || *p == '.'))
+			numeric = false;
+	if (numeric)
+	{
+		unsigned char buf[sizeof(struct in_addr)];
+
+		return inet_pton(AF_INET, host, buf) == 1 ? NULL :
+			"An IPv4 address has four numbers from 0 to 255.";
+	}
+	for (const char *p = host;; p++)
+	{
+		if (*p == '.' || *p == '\0')
+		{
+			int			n = p - label;
+
+			if (n == 0)
+				return "A host name has no empty labels (no leading, trailing or doubled dot).";
+			if (n > 63)
+				return "A label of a host name has at most 63 characters.";
+			if (label[0] == '-' || label[n - 1] == '-')
+				return "A label of a host name neither starts nor ends with a hyphen.";
+			labels++;
+			if (*p == '\0')
+				break;
+			label = p + 1;
+		}
+		else if (!isalnum((unsigned char) *p) && *p != '-' && *p != '_')
+			return "A host name has only letters, digits, hyphens, underscores and dots.";
+	}
+	if (strspn(label, "0123456789") == strlen(label))
+		return "The last label of a host name is not a number.";
+	if (need_domain && labels < 2 && pg_strcasecmp(host, "localhost") != 0)
+		return "A host where the server sends requests is a fully qualified name (with its domain), an IP address, or localhost.";
+	return NULL;
+}
+
+/*
+ * Why s is not a host:port (host a name, an IPv4 address or a bracketed
+ * IPv6 one, port 1 to 65535), or NULL; what_form says what an item looks
+ * like.
+ */
+static const char *
+host_port_problem(const char *s, const char *what_form)
 {
 	const char *colon;
 	const char *port;
@@ -486,22 +582,25 @@ valid_host_port(const char *s)
 		const char *close = strchr(s, ']');
 
 		if (close == NULL || close == s + 1 || close[1] != ':')
-			return false;
+			return what_form;
 		colon = close + 1;
 	}
 	else
 	{
+		const char *problem;
+
 		colon = strrchr(s, ':');
 		if (colon == NULL || colon == s || memchr(s, ':', colon - s) != NULL)
-			return false;
-		if (!all_chars(pnstrdup(s, colon - s), "-._", true))
-			return false;
+			return what_form;
+		problem = ConnHostProblem(pnstrdup(s, colon - s), false);
+		if (problem)
+			return problem;
 	}
 	port = colon + 1;
 	if (*port == '\0' || strlen(port) > 5 || strspn(port, "0123456789") != strlen(port))
-		return false;
+		return what_form;
 	portnum = strtol(port, NULL, 10);
-	return portnum >= 1 && portnum <= 65535;
+	return (portnum >= 1 && portnum <= 65535) ? NULL : "A port is a number from 1 to 65535.";
 }
 
 static bool
@@ -538,10 +637,9 @@ check_list_item(const ConnPropDef *def, const char *item)
 	{
 		if (pg_strncasecmp(item, "thrift://", 9) == 0)
 			item += 9;
-		return valid_host_port(item) ? NULL :
-			"Each item must have the form thrift://host:port or host:port.";
+		return host_port_problem(item, "Each item must have the form thrift://host:port or host:port.");
 	}
-	return valid_host_port(item) ? NULL : "Each item must have the form host:port.";
+	return host_port_problem(item, "Each item must have the form host:port.");
 }
 
 /*
@@ -565,8 +663,10 @@ check_value(const ConnPropDef *def, char *value)
 				 errdetail("The limit is %d bytes.", maxlen)));
 	if (def->kind == CONN_PLAIN && !ConnPropIsList(def))
 	{
+		bool		lines = (def->fmt == CONN_FMT_PEM_CERT);
+
 		for (const char *p = value; *p; p++)
-			if ((unsigned char) *p < ' ' || *p == 0x7f)
+			if (((unsigned char) *p < ' ' || *p == 0x7f) && !(lines && (*p == '\n' || *p == '\r')))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("value of property \"%s\" must not contain control characters",
@@ -602,6 +702,16 @@ check_value(const ConnPropDef *def, char *value)
 				if (pg_strcasecmp(def->choices[i], value) == 0)
 					return pstrdup(def->choices[i]);
 			bad_value(def, value, psprintf("Valid values are: %s.", join_choices(def->choices)));
+			break;
+		case CONN_FMT_PEM_CERT:
+			if (strstr(value, "-----BEGIN CERTIFICATE-----") == NULL ||
+				strstr(value, "-----END CERTIFICATE-----") == NULL)
+				bad_value(def, value, "The value must be PEM certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----).");
+			break;
+		case CONN_FMT_PEM_KEY:
+			if (strncmp(value, "-----BEGIN ", 11) != 0 || strstr(value, "PRIVATE KEY-----") == NULL ||
+				strstr(value, "-----END ") == NULL)
+				bad_value(def, value, "The value must be a PEM private key (-----BEGIN PRIVATE KEY----- ... -----END PRIVATE KEY-----).");
 			break;
 		case CONN_FMT_BASE64:
 			if (!valid_base64(value))
@@ -954,6 +1064,31 @@ require(const ConnProps *props, const ConnPropDef *def)
 					 errmsg("property \"%s\" is required for %s connections with KERBEROS_PRINCIPAL",
 							def->name, props->type->name)));
 			break;
+		case CONN_REQ_SASL_PASSWORD:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("property \"%s\" is required for %s connections with SASL_MECHANISM %s",
+							def->name, props->type->name, ConnPropValue(props, "SASL_MECHANISM"))));
+			break;
+		case CONN_REQ_GSSAPI:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("property \"%s\" is required for %s connections with SASL_MECHANISM GSSAPI",
+							def->name, props->type->name)));
+			break;
+		case CONN_REQ_CLIENT_CERT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("property \"%s\" is required for %s connections with SSL_CERTIFICATE",
+							def->name, props->type->name)));
+			break;
+		case CONN_REQ_OAUTH:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("property \"%s\" is required for %s connections that authenticate with OAuth",
+							def->name, props->type->name),
+					 errhint("Either set CLIENT_ID and CLIENT_SECRET (OAuth machine-to-machine), or set ACCESS_TOKEN (a personal access token).")));
+			break;
 		default:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -961,6 +1096,15 @@ require(const ConnProps *props, const ConnPropDef *def)
 							def->name, props->type->name)));
 			break;
 	}
+}
+
+/* Refuse a property set without what it goes with (22023). */
+static void
+only_with(const ConnPropDef *def, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("property \"%s\" is only valid with %s", def->name, what)));
 }
 
 static void
@@ -999,6 +1143,12 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 	bool		sasl = protocol && strncmp(protocol, "SASL_", 5) == 0;
 	bool		principal = ConnPropValue(props, "KERBEROS_PRINCIPAL") != NULL;
 	const char *provider = ConnPropValue(props, "PROVIDER");
+	const char *mechanism = ConnPropValue(props, "SASL_MECHANISM");
+	bool		gssapi = sasl && mechanism && strcmp(mechanism, "GSSAPI") == 0;
+	bool		tls = protocol && (strcmp(protocol, "SSL") == 0 || strcmp(protocol, "SASL_SSL") == 0);
+	bool		client_cert = ConnPropValue(props, "SSL_CERTIFICATE") != NULL;
+	bool		client_key = ConnPropValue(props, "SSL_KEY") != NULL;
+	bool		token = ConnPropValue(props, "ACCESS_TOKEN") != NULL;
 	ConnCloud	cloud = ConnPropsCloud(props);
 
 	if (type->has_auth_modes)
@@ -1070,6 +1220,46 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 			case CONN_REQ_TENCENT:
 				if (!val && provider && strcmp(provider, "tencent") == 0)
 					props->values[i] = pstrdup("default");
+				break;
+			case CONN_REQ_SASL_PASSWORD:
+				if (!val && sasl && !gssapi)
+					require(props, def);
+				if (val && (!sasl || gssapi))
+					only_with(def, sasl ? "a SASL_MECHANISM other than GSSAPI (GSSAPI authenticates with KERBEROS_PRINCIPAL and KERBEROS_KEYTAB)" :
+							  "SECURITY_PROTOCOL SASL_PLAINTEXT or SASL_SSL");
+				break;
+			case CONN_REQ_GSSAPI:
+				if (!val && gssapi)
+					require(props, def);
+				if (val && !gssapi)
+					only_with(def, "SASL_MECHANISM GSSAPI");
+				break;
+			case CONN_REQ_GSSAPI_OPTIONAL:
+				if (val && !gssapi)
+					only_with(def, "SASL_MECHANISM GSSAPI");
+				break;
+			case CONN_REQ_TLS:
+				if (val && !tls)
+					only_with(def, "SECURITY_PROTOCOL SSL or SASL_SSL");
+				break;
+			case CONN_REQ_CLIENT_CERT:
+				if (!val && client_cert)
+					require(props, def);
+				if (val && !client_cert)
+					only_with(def, "SSL_CERTIFICATE");
+				break;
+			case CONN_REQ_CLIENT_KEY:
+				if (val && !client_key)
+					only_with(def, "SSL_KEY");
+				break;
+			case CONN_REQ_OAUTH:
+				if (!val && !token)
+					require(props, def);
+				if (val && token)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("connection \"%s\" cannot use both OAuth and a personal access token", connname),
+							 errhint("Either set CLIENT_ID and CLIENT_SECRET (OAuth machine-to-machine), or set ACCESS_TOKEN (a personal access token).")));
 				break;
 		}
 
@@ -1148,6 +1338,20 @@ ConnRequirementName(ConnRequirement req)
 			return "with KERBEROS_PRINCIPAL";
 		case CONN_REQ_TENCENT:
 			return "tencent (default \"default\")";
+		case CONN_REQ_SASL_PASSWORD:
+			return "with SASL_* but GSSAPI";
+		case CONN_REQ_GSSAPI:
+			return "with GSSAPI";
+		case CONN_REQ_GSSAPI_OPTIONAL:
+			return "optional (GSSAPI)";
+		case CONN_REQ_TLS:
+			return "optional (SSL, SASL_SSL)";
+		case CONN_REQ_CLIENT_CERT:
+			return "with SSL_CERTIFICATE";
+		case CONN_REQ_CLIENT_KEY:
+			return "optional (SSL_KEY)";
+		case CONN_REQ_OAUTH:
+			return "OAuth (unless ACCESS_TOKEN)";
 	}
 	return "?";
 }

@@ -37,7 +37,14 @@ typedef enum ConnRequirement
 	CONN_REQ_GENERATED,			/* set by the extension in role mode */
 	CONN_REQ_SASL,				/* required iff SECURITY_PROTOCOL is SASL_* */
 	CONN_REQ_PRINCIPAL,			/* required iff KERBEROS_PRINCIPAL is set */
-	CONN_REQ_TENCENT			/* defaulted when PROVIDER is tencent */
+	CONN_REQ_TENCENT,			/* defaulted when PROVIDER is tencent */
+	CONN_REQ_SASL_PASSWORD,		/* required with SASL_* but GSSAPI, else refused */
+	CONN_REQ_GSSAPI,			/* required iff SASL_MECHANISM is GSSAPI */
+	CONN_REQ_GSSAPI_OPTIONAL,	/* optional with GSSAPI, else refused */
+	CONN_REQ_TLS,				/* optional with SSL or SASL_SSL, else refused */
+	CONN_REQ_CLIENT_CERT,		/* required iff SSL_CERTIFICATE is set */
+	CONN_REQ_CLIENT_KEY,		/* optional with SSL_KEY, else refused */
+	CONN_REQ_OAUTH				/* required unless ACCESS_TOKEN is set, then refused */
 } ConnRequirement;
 
 typedef enum ConnFormat
@@ -56,7 +63,9 @@ typedef enum ConnFormat
 	CONN_FMT_CONNECTION,		/* name of another connection */
 	CONN_FMT_DURATION,			/* STS session duration in seconds */
 	CONN_FMT_SESSION_NAME,		/* STS role session name */
-	CONN_FMT_GENERATED
+	CONN_FMT_GENERATED,
+	CONN_FMT_PEM_CERT,			/* PEM certificates (lines: newlines allowed) */
+	CONN_FMT_PEM_KEY			/* a PEM private key */
 } ConnFormat;
 
 typedef enum ConnCloud
@@ -104,6 +113,7 @@ extern const ConnTypeDef ConnTypes[];
 extern const int ConnNumTypes;
 
 extern char *ConnNormalizeName(const char *name, const char *what);
+extern const char *ConnHostProblem(const char *host, bool need_domain);
 extern const ConnTypeDef *ConnLookupType(const char *category, const char *type);
 extern const ConnTypeDef *ConnTypeByName(const char *type);
 extern int	ConnLookupProp(const ConnTypeDef *type, const char *name, bool missing_ok);

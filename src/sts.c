@@ -499,6 +499,32 @@ assume_role_shared(StsPlan *plan, ConnTempCreds *creds, int slot)
 }
 
 /*
+ * ConnStsValidate
+ *		One AssumeRole call for a role-based connection the current user may
+ *		use, now, past every cache (validate()): the expiry of what it got.
+ *		The credentials are not kept: they are wiped with the call's
+ *		context.  Errors as for credentials().
+ */
+TimestampTz
+ConnStsValidate(const ConnRow *row)
+{
+	StsPlan		plan;
+	ConnTempCreds creds;
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "connection validate",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	TimestampTz expiration;
+
+	plan_call(row, &plan);
+	(void) ConnHttpAllowed(&plan.req.endpoint, plan.req.endpoint_from);
+	assume_role(&plan, &creds);
+	expiration = creds.expiration;
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return expiration;
+}
+
+/*
  * ConnStsCredentials
  *		The temporary credentials of a role-based connection the current
  *		user may use (the caller checked), as credentials() returns them,

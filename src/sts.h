@@ -19,5 +19,6 @@ extern char *conn_sts_source_connection;
 
 extern Jsonb *ConnStsCredentials(const ConnRow *row, int min_valid_secs);
 extern void ConnStsRefresh(int slot, int64 id);
+extern TimestampTz ConnStsValidate(const ConnRow *row);
 
 #endif							/* CONNECTION_STS_H */

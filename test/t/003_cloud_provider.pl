@@ -23,7 +23,7 @@ my %conn = (
 	FC_aliyun => q('API', 'CLOUD_FUNCTION', '{"PROVIDER": "aliyun", "REGION": "r", "ROLE_ARN": "acs:ram::1:role/r", "CODE_BUCKET": "b"}'),
 	FC_tencent => q('API', 'CLOUD_FUNCTION', '{"PROVIDER": "tencent", "REGION": "r", "ROLE_ARN": "qcs::cam::uin/1:roleName/r", "CODE_BUCKET": "b"}'),
 	FC_aws => q('API', 'CLOUD_FUNCTION', '{"PROVIDER": "aws", "REGION": "r", "ROLE_ARN": "arn:aws:iam::123456789012:role/r", "CODE_BUCKET": "b"}'),
-	DATABRICKS => q('CATALOG', 'DATABRICKS', '{"HOST": "https://h", "CLIENT_ID": "i", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}'));
+	DATABRICKS => q('CATALOG', 'DATABRICKS', '{"HOST": "https://h.example.com", "CLIENT_ID": "i", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}'));
 
 my %allowed = (
 	none    => [ sort keys %conn ],

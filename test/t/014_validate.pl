@@ -1,0 +1,160 @@
+# connection.validate() against servers on 127.0.0.1: TCP listeners for
+# KAFKA, HDFS and HMS (open, refused, full backlog for a timeout), the STS
+# emulator for a role (its trust policy with and without the connection's
+# EXTERNAL_ID) and its OSS object API for keys with a bucket.  Every failure
+# is a row, never an error nor a secret; a cancel is not absorbed; only
+# roles with USAGE may ask; hosts outside connection.allowed_hosts are not
+# contacted.
+use strict;
+use warnings FATAL => 'all';
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use ConnTest;
+use IO::Socket::INET;
+
+my $dir = PostgreSQL::Test::Utils::tempdir;
+
+my %key = (oss => [ 'LTAI5tValidateKey01', 'oss-validate-Secret-1' ],
+	src => [ 'AKIAVALIDATESOURCE1', 'aws/validate+source=2' ]);
+my $emubase = start_emulator($dir, '--data-dir', "$dir", '--bucket', 'lake',
+	map { ('--key', "$_->[0]=$_->[1]") } values %key);
+my ($emuport) = $emubase =~ /:(\d+)$/;
+
+# listeners: one that accepts, one whose backlog is full (connects hang)
+my $open = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5, ReuseAddr => 1)
+  or die "listen: $!";
+my $open_port = $open->sockport;
+my $full = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 0, ReuseAddr => 1)
+  or die "listen: $!";
+my $full_port = $full->sockport;
+my @fillers;
+for (1 .. 8)
+{
+	my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $full_port, Blocking => 0);
+	push @fillers, $c if $c;
+}
+# a port nobody listens on
+my $gone = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1) or die;
+my $closed_port = $gone->sockport;
+$gone->close;
+
+write_keys("$dir/key", new_key());
+my $node = start_node('validate', "$dir/key",
+	'connection.allowed_hosts' => "127.0.0.1:*",
+	'connection.sts_timeout' => '1000',
+	log_min_messages => 'debug1', log_statement => 'all');
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+sub rows
+{
+	my ($conn, $target) = @_;
+	$target = defined $target ? ", '$target'" : '';
+	my $out = sql("SELECT check_name, ok, detail FROM connection.validate('$conn'$target)");
+	note("validate('$conn'$target):\n$out");
+	return $out;
+}
+
+sql(qq{
+	CREATE ROLE app LOGIN;
+	CREATE ROLE outsider LOGIN;
+	SELECT connection.create('kafka', 'STORAGE', 'KAFKA',
+	  '{"BOOTSTRAP_SERVERS": ["127.0.0.1:$open_port", "127.0.0.1:$closed_port"]}');
+	SELECT connection.create('hdfs', 'STORAGE', 'HDFS',
+	  '{"NAME_NODE": "hdfs://ns", "NAME_NODE_RPC_ADDRESSES": ["127.0.0.1:$full_port"]}');
+	SELECT connection.create('oss', 'STORAGE', 'OSS',
+	  '{"ACCESS_ID": "$key{oss}[0]", "ACCESS_KEY": "$key{oss}[1]", "ENDPOINT": "$emubase"}');
+	SELECT connection.create('oss_wrong', 'STORAGE', 'OSS',
+	  '{"ACCESS_ID": "$key{oss}[0]", "ACCESS_KEY": "not-the-secret", "ENDPOINT": "$emubase"}');
+	SELECT connection.create('hms', 'CATALOG', 'HMS',
+	  '{"HIVE_METASTORE_URIS": "thrift://127.0.0.1:$open_port", "STORAGE_CONNECTION": "oss"}');
+	SELECT connection.create('src', 'STORAGE', 'S3',
+	  '{"ACCESS_KEY": "$key{src}[0]", "SECRET_KEY": "$key{src}[1]", "REGION": "us-east-1", "ENDPOINT": "$emubase"}');
+	SELECT connection.create('role', 'STORAGE', 'S3',
+	  '{"ROLE_ARN": "arn:aws:iam::123456789012:role/reader", "REGION": "us-east-1",
+	    "SOURCE_CONNECTION": "src", "STS_ENDPOINT": "$emubase"}');
+	SELECT connection.grant_usage(c, 'app') FROM unnest(ARRAY['kafka', 'hdfs', 'oss', 'oss_wrong', 'hms', 'role']) c;
+	SELECT connection.put_object('oss', 'lake/events/2026/one.csv', 'a,b');
+});
+my $external_id = sql("SELECT connection.property('role', 'EXTERNAL_ID')");
+
+# ---------------------------------------------------------------- KAFKA
+my $out = rows('kafka');
+like($out, qr/^reach broker 127\.0\.0\.1:$open_port\|t\|connected to 127\.0\.0\.1:$open_port$/m,
+	'kafka: a listening broker is reached');
+like($out, qr/^reach broker 127\.0\.0\.1:$closed_port\|f\|could not connect to 127\.0\.0\.1:$closed_port: Connection refused$/m,
+	'kafka: a refused address is a failed row');
+
+# --------------------------------------------------- HDFS: a timeout
+$out = rows('hdfs');
+like($out, qr/^reach name node 127\.0\.0\.1:$full_port\|f\|could not connect to 127\.0\.0\.1:$full_port within 1000 ms$/m,
+	'hdfs: an address that does not answer times out in connection.sts_timeout');
+my $elapsed = sql("SELECT elapsed_ms FROM connection.validate('hdfs')");
+ok($elapsed >= 900 && $elapsed < 5000, "the timeout took about a second ($elapsed ms)");
+
+# a cancel is not absorbed: statement_timeout ends the call
+my ($ret, $stdout, $stderr) = $node->psql('postgres',
+	"SET connection.sts_timeout = 20000; SET statement_timeout = 300; SELECT * FROM connection.validate('hdfs')");
+like($stderr, qr/canceling statement due to statement timeout/, 'statement_timeout cancels a check');
+
+# ------------------------------------------------- HMS and its storage
+$out = rows('hms');
+like($out, qr/^reach metastore 127\.0\.0\.1:$open_port\|t\|/m, 'hms: the metastore is reached');
+like($out, qr/^storage connection oss\|t\|/m, 'hms: its storage connection is usable');
+
+# ------------------------------------------------ keys with a bucket
+$out = rows('oss', 'lake/events');
+like($out, qr/^list lake\/events\|t\|listed object "events\/2026\/one\.csv"$/m, 'oss: one object listed');
+$out = rows('oss', 'lake/nothing');
+like($out, qr/^list lake\/nothing\|t\|listed no object under "lake\/nothing"$/m, 'oss: an empty prefix');
+$out = rows('oss', 'nobucket');
+like($out, qr/^list nobucket\|f\|.*NoSuchBucket/m, 'oss: a missing bucket is a failed row');
+$out = rows('oss_wrong', 'lake');
+like($out, qr/^list lake\|f\|.*Signature/m, 'oss: a wrong secret is a failed row with the service\'s words');
+unlike($out, qr/not-the-secret|\Q$key{oss}[1]\E/, 'no secret in the rows');
+($ret, $stdout, $stderr) = $node->psql('postgres', "SELECT * FROM connection.validate('oss')");
+like($stderr, qr/nothing to check for connection "oss" without a target/, 'keys without a target: told what to pass');
+
+# ------------------------------------------------------------- a role
+emulator_control($emubase, roles => { 'arn:aws:iam::123456789012:role/reader' => $external_id },
+	mode => 'ok', expires_in => 3600);
+$out = rows('role');
+like($out, qr/^assume role arn:aws:iam::123456789012:role\/reader\|t\|temporary credentials valid until \d{4}-/m,
+	'role: assumed, with the expiry');
+emulator_control($emubase, roles => { 'arn:aws:iam::123456789012:role/reader' => 'SomeOtherId12345' });
+$out = rows('role');
+like($out, qr/^assume role [^|]*\|f\|.*AccessDenied/m, 'role: a trust policy without the EXTERNAL_ID is refused');
+like($out, qr/add the condition \{"StringEquals": \{"sts:ExternalId": "\Q$external_id\E"\}\}/,
+	'role: the detail prints the condition to add');
+unlike($out, qr/\Q$key{src}[1]\E/, 'no secret of the source');
+
+# ------------------------------------------------------------- rights
+is($node->safe_psql('postgres', "SET ROLE app; SELECT count(*) FROM connection.validate('kafka')"), '2',
+	'a role with USAGE validates');
+($ret, $stdout, $stderr) = $node->psql('postgres', "SET ROLE outsider; SELECT * FROM connection.validate('kafka')");
+like($stderr, qr/permission denied for connection kafka/, 'a role without USAGE cannot');
+sql(q{SELECT connection.alter('oss', enabled => false)});
+($ret, $stdout, $stderr) = $node->psql('postgres', "SELECT * FROM connection.validate('hms')");
+like($stderr, qr/storage connection "oss" of connection "hms" is disabled/,
+	'a catalog whose storage is disabled is refused before any check');
+sql(q{SELECT connection.alter('oss', enabled => true)});
+
+# hosts outside connection.allowed_hosts are not contacted
+set_and_reload($node, allowed_hosts => "127.0.0.1:$emuport");
+$out = rows('kafka');
+like($out, qr/^reach broker 127\.0\.0\.1:$open_port\|f\|connection\.allowed_hosts does not allow requests to 127\.0\.0\.1:$open_port/m,
+	'an address outside allowed_hosts is a failed row');
+
+# nothing secret reached the server log
+my $log = slurp_file($node->logfile);
+foreach my $secret ($key{oss}[1], $key{src}[1], 'not-the-secret')
+{
+	unlike($log, qr/\Q$secret\E/, 'the server log holds no secret');
+}
+
+$node->stop;
+done_testing();
