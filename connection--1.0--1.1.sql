@@ -479,4 +479,4 @@ AS 'MODULE_PATHNAME', 'connection_validate'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION connection.validate(text, text) IS
-'check that a connection works, one row per check: a role-based one assumes its role, KAFKA, HDFS and HMS reach every address, storage with keys lists target "bucket[/prefix]" (USAGE on the connection; never a secret)';
+'check that a connection works, one row per check: a role-based one assumes its role, KAFKA, HDFS and HMS reach every address, storage with keys lists target "bucket[/prefix]", DATABRICKS and ICEBERG_REST get an OAuth token and make one read-only call (USAGE on the connection; never a secret)';

@@ -258,9 +258,12 @@ SELECT connection.create('c1', 'STORAGE', 'OSS', '{"ACCESS_ID": "a", "ACCESS_KEY
 SELECT connection.create('c1', 'CATALOG', 'DATABRICKS',
   '{"HOST": "https://dbc", "CLIENT_ID": "i", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}');
 \echo :LAST_ERROR_SQLSTATE
--- fails: URLs must be https
+-- fails: URLs must be https (http only to this machine itself)
 SELECT connection.create('c1', 'CATALOG', 'DATABRICKS',
   '{"HOST": "http://dbc.example.com", "CLIENT_ID": "i", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('c1', 'CATALOG', 'DATABRICKS',
+  '{"HOST": "http://127.0.0.1.example.com", "CLIENT_ID": "i", "CLIENT_SECRET": "s", "ACCESS_REGION": "r"}');
 \echo :LAST_ERROR_SQLSTATE
 -- fails: regions, digits, durations, session names, base64
 SELECT connection.create('c1', 'STORAGE', 'S3', '{"ACCESS_KEY": "a", "SECRET_KEY": "b", "REGION": "us east"}');

@@ -21,7 +21,10 @@
  *	- storage with keys, given target "bucket[/prefix]": one listing of at
  *	  most one object there;
  *	- KAFKA, HDFS, HMS: a TCP connection to every listed address within
- *	  connection.sts_timeout; HMS also its storage connection.
+ *	  connection.sts_timeout; HMS also its storage connection;
+ *	- DATABRICKS, ICEBERG_REST: the OAuth client-credentials exchange (none
+ *	  for a Databricks personal access token), then one read-only call:
+ *	  Unity Catalog's list of catalogs, the Iceberg catalog's /v1/config.
  *
  * IDENTIFICATION
  *	  src/validate.c
@@ -31,6 +34,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "common/base64.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -43,14 +47,20 @@
 #include "commands.h"
 #include "connection.h"
 #include "credentials.h"
+#include "crypto.h"
 #include "http.h"
 #include "provider.h"
 #include "storage.h"
+#include "sign.h"
 #include "sts.h"
+#include "wipe.h"
 
 PG_FUNCTION_INFO_V1(connection_validate);
 
 #define FUNCTION_NAME "connection.validate()"
+
+/* validate()'s own context: what lasts from one check to the next */
+static MemoryContext check_memory = NULL;
 
 /* What a check needs: the connection's name and one argument. */
 typedef struct Check
@@ -61,6 +71,7 @@ typedef struct Check
 	const char *auth_hint;		/* added to an authorization failure */
 	bool		ok;
 	char	   *detail;
+	char	   *token;			/* an OAuth access token (wiped memory) */
 } Check;
 
 typedef void (*CheckFn) (Check *check);
@@ -182,6 +193,210 @@ check_storage(Check *check)
 	check->detail = psprintf("connection \"%s\" exists, is enabled and may be used", check->arg);
 }
 
+/* ---------------------------------------------------------------------
+ * DATABRICKS and ICEBERG_REST: an OAuth token, then one read-only call
+ * ---------------------------------------------------------------------
+ */
+
+/* base (a property's URL) with path appended, as an endpoint for requests */
+static ConnEndpoint
+endpoint_of(const char *base, const char *path, const char *property)
+{
+	ConnEndpoint ep;
+	char	   *url = psprintf("%s%s%s", base,
+							   base[strlen(base) - 1] == '/' ? "" : "/", path[0] == '/' ? path + 1 : path);
+
+	ConnHttpEndpoint(url, property, &ep);
+	return ep;
+}
+
+/* What a failed answer says, scrubbed of the credentials sent. */
+static char *
+answer_error(const ConnHttpResponse *resp, const ConnKeys *keys)
+{
+	Jsonb	   *j = ConnJsonObject(resp->body, resp->len);
+	char	   *what = NULL;
+
+	if (j)
+	{
+		what = ConnJsonbString(&j->root, "error_description");
+		if (what == NULL)
+			what = ConnJsonbString(&j->root, "message");
+		if (what == NULL)
+			what = ConnJsonbString(&j->root, "error");
+	}
+	return psprintf("HTTP status %ld: %s", resp->status, ConnScrubText(what, keys));
+}
+
+/*
+ * The OAuth client-credentials exchange of a DATABRICKS or ICEBERG_REST
+ * connection (or its personal access token, which needs none): the token
+ * goes to check->token, in wiped memory of the function's context.
+ */
+static void
+check_token(Check *check)
+{
+	const ConnRow *row = ConnUsableRow(check->name, FUNCTION_NAME);
+	bool		databricks = strcmp(row->type->name, "DATABRICKS") == 0;
+	const char *base_property = databricks ? "HOST" : "URI";
+	ConnProps	props;
+	const char *id;
+	const char *secret;
+	const char *pat;
+	ConnEndpoint ep;
+	StringInfoData body;
+	List	   *headers = NIL;
+	ConnHttpResponse resp;
+	ConnKeys	keys = {NULL, NULL, NULL};
+	Jsonb	   *answer;
+	char	   *token;
+
+	ConnRowProps(row, &props, true);
+	id = ConnPropValue(&props, databricks ? "CLIENT_ID" : "OAUTH_CLIENT_ID");
+	secret = ConnPropValue(&props, databricks ? "CLIENT_SECRET" : "OAUTH_CLIENT_SECRET");
+	pat = databricks ? ConnPropValue(&props, "ACCESS_TOKEN") : NULL;
+	if (pat)
+	{
+		check->token = ConnStrdupWiped(check_memory, pat, strlen(pat));
+		check->ok = true;
+		check->detail = pstrdup("a personal access token: no exchange needed");
+		ConnWipeProps(&props);
+		return;
+	}
+	keys.key_id = (char *) id;
+	keys.secret = (char *) secret;
+	ep = endpoint_of(ConnPropValue(&props, base_property),
+					 databricks ? "oidc/v1/token" : "v1/oauth/tokens", base_property);
+
+	/* the form holds the secret (Iceberg) or not (Databricks: Basic) */
+	body.maxlen = 1024 + 3 * (strlen(id) + strlen(secret));
+	body.data = ConnAllocWiped(CurrentMemoryContext, body.maxlen);
+	body.len = 0;
+	body.data[0] = '\0';
+	appendStringInfoString(&body, "grant_type=client_credentials&scope=");
+	if (databricks)
+	{
+		char	   *pair = ConnAllocWiped(CurrentMemoryContext, strlen(id) + strlen(secret) + 2);
+		int			b64len = pg_b64_enc_len(strlen(id) + strlen(secret) + 1);
+		char	   *b64 = ConnAllocWiped(CurrentMemoryContext, b64len + 1);
+		char	   *header = ConnAllocWiped(CurrentMemoryContext, b64len + 32);
+		int			n;
+
+		sprintf(pair, "%s:%s", id, secret);
+		n = pg_b64_encode(pair, strlen(pair), b64, b64len);
+		if (n < 0)
+			elog(ERROR, "could not encode the client credentials");
+		b64[n] = '\0';
+		sprintf(header, "Authorization: Basic %s", b64);
+		headers = lappend(headers, header);
+		appendStringInfoString(&body, "all-apis");
+	}
+	else
+	{
+		const char *scope = ConnPropValue(&props, "OAUTH_SCOPE");
+
+		ConnUriEncode(&body, scope ? scope : "catalog", false);
+		appendStringInfoString(&body, "&client_id=");
+		ConnUriEncode(&body, id, false);
+		appendStringInfoString(&body, "&client_secret=");
+		ConnUriEncode(&body, secret, false);
+	}
+	headers = lappend(headers, "Content-Type: application/x-www-form-urlencoded");
+	ConnHttpRequest("POST", &ep, base_property, ep.url, headers, body.data,
+					"the OAuth token endpoint", &resp);
+	ConnWipeOnReset(CurrentMemoryContext, resp.body, resp.len);
+	if (resp.status != 200)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("the OAuth token endpoint of connection \"%s\" refused the client credentials",
+						check->name),
+				 errdetail("%s", answer_error(&resp, &keys))));
+	answer = ConnJsonObject(resp.body, resp.len);
+	token = answer ? ConnJsonbString(&answer->root, "access_token") : NULL;
+	if (token == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("the OAuth token endpoint of connection \"%s\" answered without an access token",
+						check->name)));
+	check->token = ConnStrdupWiped(check_memory, token, strlen(token));
+	explicit_bzero(token, strlen(token));
+	ConnWipeProps(&props);
+	check->ok = true;
+	check->detail = psprintf("access token received from %s", ep.authority);
+}
+
+/*
+ * One read-only call with the token: Unity Catalog's list of catalogs, or
+ * an Iceberg REST catalog's configuration for the warehouse.
+ */
+static void
+check_catalog_call(Check *check)
+{
+	const ConnRow *row = ConnUsableRow(check->name, FUNCTION_NAME);
+	bool		databricks = strcmp(row->type->name, "DATABRICKS") == 0;
+	const char *base_property = databricks ? "HOST" : "URI";
+	char	   *base = ConnJsonbString(&row->plain->root, base_property);
+	char	   *warehouse = ConnJsonbString(&row->plain->root, "WAREHOUSE");
+	StringInfoData path;
+	ConnEndpoint ep;
+	char	   *auth;
+	ConnHttpResponse resp;
+	ConnKeys	keys = {NULL, NULL, check->token};
+	Jsonb	   *answer;
+
+	if (check->token == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("not tried: there is no access token")));
+	initStringInfo(&path);
+	if (databricks)
+		appendStringInfoString(&path, "api/2.1/unity-catalog/catalogs");
+	else
+		appendStringInfoString(&path, "v1/config");
+	ep = endpoint_of(base, path.data, base_property);
+	if (!databricks && warehouse)
+	{
+		resetStringInfo(&path);
+		appendStringInfo(&path, "%s?warehouse=", ep.url);
+		ConnUriEncode(&path, warehouse, false);
+	}
+	else
+	{
+		resetStringInfo(&path);
+		appendStringInfoString(&path, ep.url);
+	}
+	auth = ConnAllocWiped(CurrentMemoryContext, strlen(check->token) + 32);
+	sprintf(auth, "Authorization: Bearer %s", check->token);
+	ConnHttpRequest("GET", &ep, base_property, path.data, list_make1(auth), NULL,
+					databricks ? "Unity Catalog" : "the Iceberg REST catalog", &resp);
+	ConnWipeOnReset(CurrentMemoryContext, resp.body, resp.len);
+	if (resp.status != 200)
+		ereport(ERROR,
+				(errcode(resp.status == 401 || resp.status == 403 ?
+						 ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION : ERRCODE_CONNECTION_FAILURE),
+				 errmsg("%s refused the call of connection \"%s\"",
+						databricks ? "Unity Catalog" : "the Iceberg REST catalog", check->name),
+				 errdetail("%s", answer_error(&resp, &keys))));
+	answer = ConnJsonObject(resp.body, resp.len);
+	if (answer == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("%s answered connection \"%s\" with no JSON object",
+						databricks ? "Unity Catalog" : "the Iceberg REST catalog", check->name)));
+	check->ok = true;
+	if (databricks)
+	{
+		JsonbValue *v = getKeyJsonValueFromContainer(&answer->root, "catalogs", 8, NULL);
+		int			n = (v && v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data)) ?
+			JsonContainerSize(v->val.binary.data) : 0;
+
+		check->detail = psprintf("%d catalog%s listed", n, n == 1 ? "" : "s");
+	}
+	else
+		check->detail = psprintf("configuration read%s%s", warehouse ? " for warehouse " : "",
+								 warehouse ? warehouse : "");
+}
+
 /* The addresses of a list property: a JSON array of strings. */
 static List *
 addresses(const ConnRow *row, const char *property, bool strip_thrift)
@@ -248,7 +463,7 @@ connection_validate(PG_FUNCTION_ARGS)
 	const char *addr_property = NULL;
 	const char *addr_what = NULL;
 	ListCell   *lc;
-	Check		check = {name, NULL, NULL, NULL, false, NULL};
+	Check		check = {name, NULL, NULL, NULL, false, NULL, NULL};
 	bool		checked = false;
 
 	if (strcmp(type, "KAFKA") == 0)
@@ -278,12 +493,18 @@ connection_validate(PG_FUNCTION_ARGS)
 				 errmsg("a target is checked only for storage connections with keys"),
 				 errdetail("Connection \"%s\" is of type %s%s.", name, type,
 						   role ? " and assumes a role" : "")));
-	if (strcmp(type, "DATABRICKS") == 0 || strcmp(type, "ICEBERG_REST") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("connection.validate() does not check %s connections yet", type)));
-
 	InitMaterializedSRF(fcinfo, 0);
+	check_memory = CurrentMemoryContext;
+
+	if (strcmp(type, "DATABRICKS") == 0 || strcmp(type, "ICEBERG_REST") == 0)
+	{
+		bool		iceberg = strcmp(type, "ICEBERG_REST") == 0;
+
+		run_check(rsinfo, "OAuth access token", check_token, &check);
+		run_check(rsinfo, iceberg ? "read the catalog configuration (GET /v1/config)" :
+				  "list catalogs (Unity Catalog)", check_catalog_call, &check);
+		checked = true;
+	}
 
 	if (role)
 	{

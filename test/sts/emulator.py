@@ -17,6 +17,15 @@ Serves, on 127.0.0.1 and an ephemeral port (written to --port-file):
   GET|HEAD|PUT|DELETE /<bucket>/<key>?...  without one
            presigned URLs of S3 (Signature V4 query) and OSS (signature
            version 1), answered with a line naming the object.
+  POST /oidc/v1/token, POST [<prefix>]/v1/oauth/tokens
+           OAuth client-credentials grants of Databricks (client in HTTP
+           Basic) and of an Iceberg REST catalog (client_id, client_secret
+           in the form), for the clients given with --client ID=SECRET:
+           a fresh Bearer token, or 401 invalid_client.
+  GET  /api/2.1/unity-catalog/catalogs, GET [<prefix>]/v1/config[?warehouse=W]
+           with a token issued above or given with --token (a personal
+           access token): two catalogs, or the warehouse's configuration;
+           401 otherwise.
   POST /_control   JSON settings: {"roles": {ARN: EXTERNAL_ID}, "mode": ...,
            "expires_in": seconds, "slow": seconds, "faults": {...}}
            faults of the object APIs: "fail_next": N requests answered
@@ -620,6 +629,47 @@ def object_api(handler, body):
         headers["Content-Range"] = "bytes %d-%d/%d" % (start, o["size"] - 1, o["size"])
     raise ObjectAnswer(status, headers, o["file"], start, length)
 
+# --------------------------------------------------------------- OAuth
+def oauth_token(h, body):
+    """An OAuth client-credentials grant: (status, ctype, text)."""
+    form = dict(urllib.parse.parse_qsl(body.decode()))
+    client, secret = None, None
+    auth = h.get("Authorization", "")
+    if auth.startswith("Basic "):
+        try:
+            client, secret = base64.b64decode(auth[6:]).decode().split(":", 1)
+        except Exception:
+            pass
+    else:
+        client, secret = form.get("client_id"), form.get("client_secret")
+    with LOCK:
+        STATE["calls"]["oauth"] = STATE["calls"].get("oauth", 0) + 1
+        known = client is not None and STATE["clients"].get(client) == secret
+        if form.get("grant_type") != "client_credentials" or not known:
+            return 401, "application/json", json.dumps(
+                {"error": "invalid_client", "error_description": "Client authentication failed"})
+        token = "tok-" + secrets.token_hex(16)
+        STATE["oauth_tokens"].add(token)
+    return 200, "application/json", json.dumps(
+        {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": form.get("scope", "")})
+
+
+def oauth_call(h, path):
+    """A read-only catalog call with a Bearer token: (status, ctype, text)."""
+    auth = h.get("Authorization", "")
+    with LOCK:
+        ok = auth.startswith("Bearer ") and auth[7:] in STATE["oauth_tokens"]
+    if not ok:
+        return 401, "application/json", json.dumps({"error_code": "UNAUTHENTICATED",
+                                                    "message": "Invalid access token."})
+    url = urllib.parse.urlsplit(path)
+    if url.path == "/api/2.1/unity-catalog/catalogs":
+        return 200, "application/json", json.dumps({"catalogs": [{"name": "main"}, {"name": "samples"}]})
+    warehouse = dict(urllib.parse.parse_qsl(url.query)).get("warehouse")
+    return 200, "application/json", json.dumps({"defaults": {"warehouse": warehouse} if warehouse else {},
+                                                "overrides": {}})
+
+
 # --------------------------------------------------------------- server
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -642,6 +692,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
     def do_GET(self):
+        if self.path.startswith("/api/2.1/unity-catalog/") or self.path.split("?")[0].endswith("/v1/config"):
+            return self.reply(*oauth_call(self.headers, self.path))
         if self.path == "/_stats":
             with LOCK:
                 return self.reply(200, "application/json", json.dumps(
@@ -702,6 +754,8 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if auth.startswith("OSS ") or auth.startswith("q-sign-algorithm") or "/s3/aws4_request" in auth:
             return self.object(body)
+        if self.path == "/oidc/v1/token" or self.path.endswith("/v1/oauth/tokens"):
+            return self.reply(*oauth_token(self.headers, body))
         if self.path == "/_control":
             settings = json.loads(body)
             with LOCK:
@@ -760,7 +814,11 @@ def main():
     ap.add_argument("--key", action="append", default=[], help="ID=SECRET of a source connection")
     ap.add_argument("--bucket", action="append", default=[], help="a bucket of the object store")
     ap.add_argument("--data-dir", help="where objects are kept (default: a temporary directory)")
+    ap.add_argument("--client", action="append", default=[], help="ID=SECRET of an OAuth client")
+    ap.add_argument("--token", action="append", default=[], help="a personal access token")
     args = ap.parse_args()
+    STATE["clients"] = dict(kv.split("=", 1) for kv in args.client)
+    STATE["oauth_tokens"] = set(args.token)
     STATE["buckets"] = set(args.bucket)
     STATE["data_dir"] = args.data_dir or tempfile.mkdtemp(prefix="emulator-objects-")
     for kv in args.key:

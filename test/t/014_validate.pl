@@ -21,6 +21,7 @@ my $dir = PostgreSQL::Test::Utils::tempdir;
 my %key = (oss => [ 'LTAI5tValidateKey01', 'oss-validate-Secret-1' ],
 	src => [ 'AKIAVALIDATESOURCE1', 'aws/validate+source=2' ]);
 my $emubase = start_emulator($dir, '--data-dir', "$dir", '--bucket', 'lake',
+	'--client', 'dbx-sp=dbx-Secret-1', '--client', 'polaris=ice-Secret-2', '--token', 'dapi-pat-Secret-3',
 	map { ('--key', "$_->[0]=$_->[1]") } values %key);
 my ($emuport) = $emubase =~ /:(\d+)$/;
 
@@ -77,6 +78,15 @@ sql(qq{
 	SELECT connection.create('role', 'STORAGE', 'S3',
 	  '{"ROLE_ARN": "arn:aws:iam::123456789012:role/reader", "REGION": "us-east-1",
 	    "SOURCE_CONNECTION": "src", "STS_ENDPOINT": "$emubase"}');
+	SELECT connection.create('unity', 'CATALOG', 'DATABRICKS',
+	  '{"HOST": "$emubase", "CLIENT_ID": "dbx-sp", "CLIENT_SECRET": "dbx-Secret-1", "ACCESS_REGION": "us-west-2"}');
+	SELECT connection.create('unity_wrong', 'CATALOG', 'DATABRICKS',
+	  '{"HOST": "$emubase", "CLIENT_ID": "dbx-sp", "CLIENT_SECRET": "wrong-Secret-9", "ACCESS_REGION": "us-west-2"}');
+	SELECT connection.create('unity_pat', 'CATALOG', 'DATABRICKS',
+	  '{"HOST": "$emubase", "ACCESS_TOKEN": "dapi-pat-Secret-3", "ACCESS_REGION": "us-west-2"}');
+	SELECT connection.create('ice', 'CATALOG', 'ICEBERG_REST',
+	  '{"URI": "$emubase/api/catalog", "OAUTH_CLIENT_ID": "polaris", "OAUTH_CLIENT_SECRET": "ice-Secret-2",
+	    "OAUTH_SCOPE": "PRINCIPAL_ROLE:ALL", "WAREHOUSE": "lakehouse"}');
 	SELECT connection.grant_usage(c, 'app') FROM unnest(ARRAY['kafka', 'hdfs', 'oss', 'oss_wrong', 'hms', 'role']) c;
 	SELECT connection.put_object('oss', 'lake/events/2026/one.csv', 'a,b');
 });
@@ -132,6 +142,26 @@ like($out, qr/add the condition \{"StringEquals": \{"sts:ExternalId": "\Q$extern
 	'role: the detail prints the condition to add');
 unlike($out, qr/\Q$key{src}[1]\E/, 'no secret of the source');
 
+# ------------------------------------------- OAuth catalogs: token, call
+$out = rows('unity');
+like($out, qr/^OAuth access token\|t\|access token received from 127\.0\.0\.1:$emuport$/m,
+	'databricks: the client-credentials exchange');
+like($out, qr/^list catalogs \(Unity Catalog\)\|t\|2 catalogs listed$/m, 'databricks: catalogs listed');
+$out = rows('unity_pat');
+like($out, qr/^OAuth access token\|t\|a personal access token: no exchange needed$/m, 'databricks: a PAT');
+like($out, qr/^list catalogs \(Unity Catalog\)\|t\|2 catalogs listed$/m, 'databricks: listed with the PAT');
+$out = rows('unity_wrong');
+like($out, qr/^OAuth access token\|f\|.*refused the client credentials: HTTP status 401: Client authentication failed$/m,
+	'databricks: a wrong secret is a failed row with the endpoint\'s words');
+like($out, qr/^list catalogs \(Unity Catalog\)\|f\|not tried: there is no access token$/m,
+	'databricks: the call is not tried without a token');
+$out = rows('ice');
+like($out, qr/^OAuth access token\|t\|/m, 'iceberg: the client-credentials exchange');
+like($out, qr/^read the catalog configuration \(GET \/v1\/config\)\|t\|configuration read for warehouse lakehouse$/m,
+	'iceberg: the configuration of the warehouse');
+unlike(sql("SELECT string_agg(detail, ' ') FROM connection.validate('unity') UNION ALL SELECT string_agg(detail, ' ') FROM connection.validate('ice')"),
+	qr/tok-|Secret/, 'no token nor secret in the rows');
+
 # ------------------------------------------------------------- rights
 is($node->safe_psql('postgres', "SET ROLE app; SELECT count(*) FROM connection.validate('kafka')"), '2',
 	'a role with USAGE validates');
@@ -151,7 +181,8 @@ like($out, qr/^reach broker 127\.0\.0\.1:$open_port\|f\|connection\.allowed_host
 
 # nothing secret reached the server log
 my $log = slurp_file($node->logfile);
-foreach my $secret ($key{oss}[1], $key{src}[1], 'not-the-secret')
+foreach my $secret ($key{oss}[1], $key{src}[1], 'not-the-secret', 'dbx-Secret-1', 'ice-Secret-2',
+	'dapi-pat-Secret-3', 'wrong-Secret-9')
 {
 	unlike($log, qr/\Q$secret\E/, 'the server log holds no secret');
 }
