@@ -40,7 +40,7 @@ DATA = connection--1.0.sql connection--1.0--1.1.sql
 REGRESS = setup types create show desc alter drop credentials sts privileges dependencies boundary objects execute badinput
 
 # isolation specs live under test/isolation
-ISOLATION = create_race dependency_race outsider_locks known_empty
+ISOLATION = create_race dependency_race outsider_locks known_empty create_vs_load
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=pgcrypto
 
 # TAP tests live under test/t

@@ -78,6 +78,33 @@ SELECT connection.execute($$CREATE API CONNECTION fc2 TYPE cloud_function
   WITH PROPERTIES ('cloud_function.provider' = 'aliyun', 'provider' = 'aws')$$);
 \echo :LAST_ERROR_SQLSTATE
 
+-- the published Iceberg REST statement runs unchanged: WITH PROPERTIES are
+-- the client's properties, kept under PROPERTIES with their keys as written
+SELECT connection.execute($$CREATE CATALOG CONNECTION snow_opencatalog TYPE ICEBERG_REST URI='https://ab12345.snowflakecomputing.com/polaris/api/catalog'
+ACCESS_REGION='ap-southeast-1' OAUTH_CLIENT_ID='0000000000000000000000000000=' OAUTH_CLIENT_SECRET='opencatalog-client-secret'
+OAUTH_SCOPE='PRINCIPAL_ROLE:ALL' NAMESPACE='sales' WAREHOUSE='snow_catalog'
+WITH PROPERTIES ('client.region'='ap-southeast-1',
+'io-impl'='org.apache.iceberg.aws.s3.S3FileIO');$$);
+SELECT info_name, info_value FROM connection.desc('snow_opencatalog')
+ WHERE info_name IN ('URI', 'WAREHOUSE', 'PROPERTIES', 'OAUTH_SCOPE');
+SELECT connection.credentials('snow_opencatalog')->'PROPERTIES' AS client_properties;
+SELECT connection.property('snow_opencatalog', 'PROPERTIES');
+-- fails: a client property that names a secret is not stored in clear
+SELECT connection.execute($$CREATE CATALOG CONNECTION snow_bad TYPE ICEBERG_REST URI='https://ab12345.snowflakecomputing.com/api'
+OAUTH_CLIENT_ID='i' OAUTH_CLIENT_SECRET='s'
+WITH PROPERTIES ('s3.secret-access-key'='xyz')$$);
+\echo :LAST_ERROR_SQLSTATE
+-- and the same through create()
+SELECT connection.create('snow_bad', 'CATALOG', 'ICEBERG_REST',
+  '{"URI": "https://ab12345.snowflakecomputing.com/api", "OAUTH_CLIENT_ID": "i", "OAUTH_CLIENT_SECRET": "s",
+    "PROPERTIES": {"client.region": "ap-southeast-1", "s3.session-token": "t"}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.create('snow_bad', 'CATALOG', 'ICEBERG_REST',
+  '{"URI": "https://ab12345.snowflakecomputing.com/api", "OAUTH_CLIENT_ID": "i", "OAUTH_CLIENT_SECRET": "s",
+    "PROPERTIES": "client.region=x"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT connection.drop('snow_opencatalog');
+
 -- all or nothing: the first statement is undone by the failure of the second
 SELECT connection.execute($$CREATE STORAGE CONNECTION first_ok TYPE kafka BOOTSTRAP_SERVERS = 'k:1';
 CREATE STORAGE CONNECTION kafka_exec TYPE kafka BOOTSTRAP_SERVERS = 'k:1'$$);

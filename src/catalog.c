@@ -1102,6 +1102,45 @@ insert_with_index_entries(Relation rel, HeapTuple tup, const ConnRow *row, bool 
 }
 
 /*
+ * After a partial check said a name may be taken: is it, by a row other
+ * than self (the one just inserted)?  Looks with a dirty snapshot, and
+ * waits for a transaction that is inserting or deleting such a row to end
+ * (a writer that takes no name lock: a restore's COPY, a subscription's
+ * apply), then looks again -- as a unique index's own check does.
+ */
+static bool
+name_taken(Relation rel, const char *name, ItemPointer self)
+{
+	for (;;)
+	{
+		SnapshotData dirty;
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+		TransactionId wait = InvalidTransactionId;
+		bool		taken = false;
+
+		InitDirtySnapshot(dirty);
+		ScanKeyInit(&key, Anum_pg_connection_name, BTEqualStrategyNumber, F_TEXTEQ,
+					CStringGetTextDatum(name));
+		scan = systable_beginscan(rel, catalog_name_index, true, &dirty, 1, &key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			if (ItemPointerEquals(&tup->t_self, self))
+				continue;
+			wait = TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
+			if (!TransactionIdIsValid(wait))
+				taken = true;
+			break;
+		}
+		systable_endscan(scan);
+		if (!TransactionIdIsValid(wait))
+			return taken;
+		XactLockTableWait(wait, rel, self, XLTW_InsertIndex);
+	}
+}
+
+/*
  * ConnCatalogInsert
  *		Insert a new connection, unless its name is taken: then return false
  *		(the caller reports it; what was inserted goes with the transaction,
@@ -1128,13 +1167,7 @@ ConnCatalogInsert(const ConnRow *row)
 			CatalogTupleInsert(rel, tup);
 	}
 	else if (!name_free)
-	{
-		/*
-		 * A live or in-progress entry of that name (not one of ours: the
-		 * row we just inserted is not visible to a lookup in this command).
-		 */
-		name_free = ConnCatalogFetch(row->name, CurrentMemoryContext) == NULL;
-	}
+		name_free = !name_taken(rel, row->name, &tup->t_self);
 	heap_freetuple(tup);
 	table_close(rel, NoLock);
 	if (name_free)

@@ -5,7 +5,8 @@
  *
  *	  CREATE [OR REPLACE] {API | STORAGE | CATALOG} CONNECTION [IF NOT EXISTS]
  *		  name TYPE type [key = value ...] [COMMENT [=] '...' | COMMENTS = '...']
- *		  [WITH PROPERTIES ('key' = value, ...)]
+ *		  [WITH PROPERTIES ('key' = value, ...)]	(client properties: one
+ *		  object, the PROPERTIES property, keys kept as written)
  *	  DROP [API | STORAGE | CATALOG] CONNECTION [IF EXISTS] name
  *	  SHOW CONNECTIONS ...
  *	  {DESC | DESCRIBE} CONNECTION [EXTENDED] name
@@ -493,7 +494,7 @@ parse_value(Parser *p, DialectProp *prop)
 
 /* key = value, appended to s->props; keys must not repeat. */
 static bool
-parse_pair(Parser *p, DialectStmt *s, int *cap)
+parse_pair(Parser *p, DialectStmt *s, int *cap, bool client)
 {
 	DialectProp *prop;
 
@@ -518,11 +519,12 @@ parse_pair(Parser *p, DialectStmt *s, int *cap)
 	prop = &s->props[s->nprops++];
 	memset(prop, 0, sizeof(*prop));
 	prop->location = (int) p->tok.start;
+	prop->client = client;
 	prop->key = token_text(p);
 	if (prop->key == NULL)
 		return false;
 	for (int i = 0; i < s->nprops - 1; i++)
-		if (strcasecmp(s->props[i].key, prop->key) == 0)
+		if (s->props[i].client == client && strcasecmp(s->props[i].key, prop->key) == 0)
 		{
 			fail_at(p, p->tok.start, "property \"%.64s\" is specified more than once", prop->key);
 			return false;
@@ -608,7 +610,7 @@ parse_create(Parser *p, DialectStmt *s)
 				return false;
 			while (!p->failed && !is_symbol(p, ')'))
 			{
-				if (!parse_pair(p, s, &cap))
+				if (!parse_pair(p, s, &cap, true))
 					return false;
 				if (!is_symbol(p, ')') && !expect_symbol(p, ','))
 					return false;
@@ -616,7 +618,7 @@ parse_create(Parser *p, DialectStmt *s)
 			if (!expect_symbol(p, ')'))
 				return false;
 		}
-		else if (!parse_pair(p, s, &cap))
+		else if (!parse_pair(p, s, &cap, false))
 			return false;
 	}
 	return !p->failed;

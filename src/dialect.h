@@ -33,6 +33,7 @@ typedef struct DialectProp
 	int			nitems;			/* is_list: number of items */
 	char	  **items;			/* is_list: the items */
 	char	   *value;			/* !is_list: the value */
+	bool		client;			/* given in WITH PROPERTIES (...) */
 } DialectProp;
 
 typedef struct DialectStmt

@@ -24,6 +24,7 @@
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/formatting.h"
 #include "utils/jsonb.h"
 
 #include "commands.h"
@@ -80,15 +81,49 @@ push_string(JsonbParseState **state, JsonbIteratorToken tok, const char *s)
 	pushJsonbValue(state, tok, &v);
 }
 
+/* Push one dialect value: a string, or a list as an array. */
+static void
+push_value(JsonbParseState **state, const DialectProp *prop)
+{
+	if (prop->is_list)
+	{
+		pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+		for (int j = 0; j < prop->nitems; j++)
+			push_string(state, WJB_ELEM, prop->items[j]);
+		pushJsonbValue(state, WJB_END_ARRAY, NULL);
+	}
+	else
+		push_string(state, WJB_VALUE, prop->value);
+}
+
+/* Does a type (as the statement names it) take client properties? */
+static bool
+takes_client_properties(const char *type)
+{
+	const ConnTypeDef *def = ConnTypeByName(asc_toupper(type, strlen(type)));
+
+	if (def == NULL)
+		return false;
+	for (int i = 0; i < def->nprops; i++)
+		if (def->props[i].fmt == CONN_FMT_OBJECT)
+			return true;
+	return false;
+}
+
 /*
  * The properties of a CREATE as the jsonb create() takes; keys of the
- * older API form lose their "cloud_function." prefix.
+ * older API form lose their "cloud_function." prefix.  For a type that
+ * takes client properties (ICEBERG_REST), the pairs of WITH PROPERTIES
+ * are those, one object under PROPERTIES with their keys as written;
+ * for the others they are properties like the rest.
  */
 static Jsonb *
 properties_jsonb(const DialectStmt *ds, char **duplicate)
 {
 	JsonbParseState *state = NULL;
-	char	  **keys = palloc(sizeof(char *) * (ds->nprops + 1));
+	char	  **keys = palloc0(sizeof(char *) * (ds->nprops + 1));
+	bool		client_type = takes_client_properties(ds->type);
+	bool		clients = false;
 
 	*duplicate = NULL;
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
@@ -99,20 +134,33 @@ properties_jsonb(const DialectStmt *ds, char **duplicate)
 
 		if (pg_strncasecmp(key, LEGACY_PREFIX, strlen(LEGACY_PREFIX)) == 0)
 			key += strlen(LEGACY_PREFIX);
+		else if (prop->client && client_type)
+		{
+			clients = true;
+			continue;
+		}
 		keys[i] = pstrdup(key);
 		for (int j = 0; j < i; j++)
-			if (pg_strcasecmp(keys[j], key) == 0 && *duplicate == NULL)
+			if (keys[j] && pg_strcasecmp(keys[j], key) == 0 && *duplicate == NULL)
 				*duplicate = keys[i];
 		push_string(&state, WJB_KEY, key);
-		if (prop->is_list)
+		push_value(&state, prop);
+	}
+	if (clients)
+	{
+		for (int i = 0; i < ds->nprops; i++)
+			if (keys[i] && pg_strcasecmp(keys[i], "PROPERTIES") == 0 && *duplicate == NULL)
+				*duplicate = keys[i];
+		push_string(&state, WJB_KEY, "PROPERTIES");
+		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		for (int i = 0; i < ds->nprops; i++)
 		{
-			pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-			for (int j = 0; j < prop->nitems; j++)
-				push_string(&state, WJB_ELEM, prop->items[j]);
-			pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+			if (keys[i] != NULL)
+				continue;
+			push_string(&state, WJB_KEY, ds->props[i].key);
+			push_value(&state, &ds->props[i]);
 		}
-		else
-			push_string(&state, WJB_VALUE, prop->value);
+		pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	}
 	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
 }

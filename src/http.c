@@ -1095,7 +1095,12 @@ ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property
  * ---------------------------------------------------------------------
  */
 
-/* Connect one socket to one address within the time left; errno if not. */
+/*
+ * Connect one socket to one address within the time left: 0, an errno, or
+ * -1 when a cancel or a termination is pending (the caller, having freed
+ * what it holds, lets CHECK_FOR_INTERRUPTS act).  The socket is closed on
+ * every path.
+ */
 static int
 connect_one(const struct addrinfo *ai, TimestampTz deadline)
 {
@@ -1118,6 +1123,12 @@ connect_one(const struct addrinfo *ai, TimestampTz deadline)
 				int			rc;
 				socklen_t	len = sizeof(err);
 
+				/* only what would end the statement stops the wait */
+				if (QueryCancelPending || ProcDiePending)
+				{
+					err = -1;
+					break;
+				}
 				if (left <= 0)
 				{
 					err = ETIMEDOUT;
@@ -1128,11 +1139,6 @@ connect_one(const struct addrinfo *ai, TimestampTz deadline)
 									   sock, Min(left, STREAM_POLL_MS), PG_WAIT_EXTENSION);
 				if (rc & WL_LATCH_SET)
 					ResetLatch(MyLatch);
-				if (InterruptPending)
-				{
-					closesocket(sock);
-					CHECK_FOR_INTERRUPTS();
-				}
 				if (rc & WL_SOCKET_CONNECTED)
 				{
 					if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
@@ -1151,9 +1157,11 @@ connect_one(const struct addrinfo *ai, TimestampTz deadline)
  *		Open a TCP connection to authority ("host:port", what property names)
  *		within timeout_ms and close it at once, under the rules of requests:
  *		connection.allowed_hosts must admit it (42501 otherwise), and a host
- *		admitted only by a wildcard must resolve to a public address.
- *		Interruptible.  Returns NULL when it connected, else why not, in
- *		words that name the address and never anything else.
+ *		admitted only by a wildcard must resolve to a public address.  The
+ *		wait for the connection is interruptible; resolving the name is not
+ *		(getaddrinfo), so a slow resolver may make it exceed timeout_ms.
+ *		Returns NULL when it connected, else why not, in words that name the
+ *		address and never anything else.
  */
 char *
 ConnTcpReach(const char *authority, const char *property, int timeout_ms)
@@ -1190,10 +1198,15 @@ ConnTcpReach(const char *authority, const char *property, int timeout_ms)
 			continue;
 		}
 		err = connect_one(ai, deadline);
-		if (err == 0)
+		if (err == 0 || err == -1)
 			break;
 	}
 	freeaddrinfo(res);
+	if (err == -1)
+	{
+		CHECK_FOR_INTERRUPTS();
+		return psprintf("interrupted while connecting to %s", authority);
+	}
 	if (err == 0)
 		return NULL;
 	if (refused_address && err == ECONNREFUSED)

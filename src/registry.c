@@ -30,6 +30,7 @@
 #include "mb/pg_wchar.h"
 #include "parser/scansup.h"
 #include "utils/builtins.h"
+#include "utils/formatting.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/varlena.h"
@@ -187,7 +188,9 @@ static const ConnPropDef iceberg_rest_props[] = {
 	{"OAUTH_SCOPE", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_TEXT, NULL, 0, "OAuth scope"},
 	{"WAREHOUSE", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_TEXT, NULL, 0, "warehouse"},
 	{"NAMESPACE", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_TEXT, NULL, 0, "namespace"},
-	{"ACCESS_REGION", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_REGION, NULL, 0, "region of the data"}
+	{"ACCESS_REGION", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_REGION, NULL, 0, "region of the data"},
+	{"PROPERTIES", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_OBJECT, NULL, 16 * 1024,
+	"client properties (WITH PROPERTIES of the native syntax): an object of strings, such as {\"client.region\": \"ap-southeast-1\"}"}
 };
 
 #define TYPE(cat, name, cloud, modes, props) \
@@ -698,6 +701,7 @@ check_value(const ConnPropDef *def, char *value)
 		case CONN_FMT_TEXT:
 		case CONN_FMT_ARN:		/* checked with the whole set */
 		case CONN_FMT_GENERATED:
+		case CONN_FMT_OBJECT:	/* object_text() */
 			break;
 		case CONN_FMT_HOST:
 		case CONN_FMT_ENDPOINT:
@@ -820,6 +824,100 @@ check_list(const ConnPropDef *def, List *items)
 	return buf.data;
 }
 
+static char *scalar_text(const ConnPropDef *def, JsonbValue *v);
+
+/* Words in a client property's name that say it holds a secret. */
+static const char *const secret_words[] = {
+	"secret", "password", "passwd", "token", "credential", "private", "access-key",
+	"access_key", "accesskey", "session-key", NULL
+};
+
+/*
+ * The canonical text of an object value (CONN_FMT_OBJECT): its JSON, keys
+ * in jsonb's order.  Keys are 1 to 256 bytes without control characters,
+ * and none may name a secret: these values are plain, shown by desc() and
+ * stored in clear, so a client's keys and passwords belong in the
+ * connection's own secret properties.  Values are strings (numbers and
+ * booleans are taken as their text).
+ */
+static char *
+object_text(const ConnPropDef *def, JsonbValue *v)
+{
+	JsonbIterator *it;
+	JsonbValue	k;
+	JsonbValue	val;
+	JsonbIteratorToken tok;
+	JsonbParseState *state = NULL;
+	Jsonb	   *canonical;
+	int			count = 0;
+	char	   *text;
+
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value of property \"%s\" must be a JSON object of strings", def->name)));
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		char	   *key;
+		char	   *lower;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(k.val.string.val, k.val.string.len);
+		if (k.val.string.len == 0 || k.val.string.len > 256)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("names in property \"%s\" have 1 to 256 bytes", def->name)));
+		for (const char *p = key; *p; p++)
+			if ((unsigned char) *p < ' ' || *p == 0x7f)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("names in property \"%s\" must not contain control characters", def->name)));
+		lower = asc_tolower(key, strlen(key));
+		for (int i = 0; secret_words[i]; i++)
+			if (strstr(lower, secret_words[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("property \"%s\" cannot hold \"%s\", which names a secret",
+								def->name, echo_text(key, strlen(key))),
+						 errdetail("Client properties are stored in clear and shown by desc()."),
+						 errhint("Give credentials to the connection's own properties, or to a storage connection.")));
+		if (++count > 64)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("property \"%s\" has more than 64 entries", def->name)));
+		tok = JsonbIteratorNext(&it, &val, true);
+		Assert(tok == WJB_VALUE);
+		pushJsonbValue(&state, WJB_KEY, &k);
+		{
+			JsonbValue	s;
+			ConnPropDef item = *def;
+
+			item.fmt = CONN_FMT_TEXT;
+			item.maxlen = 0;
+			s.type = jbvString;
+			s.val.string.val = scalar_text(&item, &val);
+			for (const char *p = s.val.string.val; *p; p++)
+				if ((unsigned char) *p < ' ' || *p == 0x7f)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("values in property \"%s\" must not contain control characters", def->name)));
+			s.val.string.len = strlen(s.val.string.val);
+			pushJsonbValue(&state, WJB_VALUE, &s);
+		}
+	}
+	canonical = JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+	text = JsonbToCString(NULL, &canonical->root, VARSIZE(canonical));
+	if (strlen(text) > (size_t) def->maxlen)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value of property \"%s\" is too long", def->name),
+				 errdetail("The limit is %d bytes.", def->maxlen)));
+	return text;
+}
+
 /* Text of a scalar jsonb value: strings, numbers and booleans. */
 static char *
 scalar_text(const ConnPropDef *def, JsonbValue *v)
@@ -902,6 +1000,11 @@ ConnParseProps(ConnProps *props, Jsonb *json)
 		tok = JsonbIteratorNext(&it, &v, true);
 		Assert(tok == WJB_VALUE);
 
+		if (def->fmt == CONN_FMT_OBJECT)
+		{
+			props->values[idx] = object_text(def, &v);
+			continue;
+		}
 		if (ConnPropIsList(def))
 		{
 			List	   *items = NIL;
@@ -1417,7 +1520,16 @@ ConnPropsToJsonb(const ConnProps *props, int kinds, bool mask)
 		v.val.string.val = (char *) def->name;
 		v.val.string.len = strlen(def->name);
 		pushJsonbValue(&state, WJB_KEY, &v);
-		if (ConnPropIsList(def))
+		if (def->fmt == CONN_FMT_OBJECT)
+		{
+			Jsonb	   *object = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(value)));
+
+			v.type = jbvBinary;
+			v.val.binary.data = &object->root;
+			v.val.binary.len = VARSIZE(object) - VARHDRSZ;
+			pushJsonbValue(&state, WJB_VALUE, &v);
+		}
+		else if (ConnPropIsList(def))
 		{
 			char	   *copy = pstrdup(value);
 			char	   *save;
@@ -1472,6 +1584,13 @@ ConnPropsFromJsonb(ConnProps *props, Jsonb *stored)
 								(errcode(ERRCODE_DATA_CORRUPTED),
 								 errmsg("stored property \"%s\" is not valid for connection type %s",
 										key, props->type->name)));
+					if (props->type->props[idx].fmt == CONN_FMT_OBJECT)
+					{
+						/* the whole object, as its text */
+						tok = JsonbIteratorNext(&it, &v, true);
+						if (v.type == jbvBinary)
+							props->values[idx] = JsonbToCString(NULL, v.val.binary.data, v.val.binary.len);
+					}
 					break;
 				}
 			case WJB_VALUE:

@@ -65,7 +65,8 @@ typedef enum ConnFormat
 	CONN_FMT_SESSION_NAME,		/* STS role session name */
 	CONN_FMT_GENERATED,
 	CONN_FMT_PEM_CERT,			/* PEM certificates (lines: newlines allowed) */
-	CONN_FMT_PEM_KEY			/* a PEM private key */
+	CONN_FMT_PEM_KEY,			/* a PEM private key */
+	CONN_FMT_OBJECT				/* a JSON object of strings, any keys */
 } ConnFormat;
 
 typedef enum ConnCloud

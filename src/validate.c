@@ -66,6 +66,8 @@ static MemoryContext check_memory = NULL;
 typedef struct Check
 {
 	const char *name;			/* the connection */
+	int64		id;				/* and the version of it the checks are of */
+	TimestampTz modified;
 	const char *arg;			/* an address, a path, a connection */
 	const char *property;		/* where arg comes from, for messages */
 	const char *auth_hint;		/* added to an authorization failure */
@@ -132,6 +134,23 @@ run_check(ReturnSetInfo *rsinfo, const char *what, CheckFn fn, Check *check)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
+/*
+ * The connection again, as the checks look it up: the very version the
+ * call started with, or the check fails (a drop and a create of the name,
+ * an alter, meanwhile: a token is never sent where it was not fetched for).
+ */
+static const ConnRow *
+same_row(Check *check)
+{
+	const ConnRow *row = ConnUsableRow(check->name, FUNCTION_NAME);
+
+	if (row->id != check->id || row->modified != check->modified)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("connection \"%s\" changed while it was being validated", check->name)));
+	return row;
+}
+
 /* A TCP connection to check->arg ("host:port"). */
 static void
 check_reach(Check *check)
@@ -146,7 +165,7 @@ check_reach(Check *check)
 static void
 check_assume(Check *check)
 {
-	const ConnRow *row = ConnUsableRow(check->name, FUNCTION_NAME);
+	const ConnRow *row = same_row(check);
 	TimestampTz expiration = ConnStsValidate(row);
 
 	check->ok = true;
@@ -236,13 +255,14 @@ answer_error(const ConnHttpResponse *resp, const ConnKeys *keys)
 static void
 check_token(Check *check)
 {
-	const ConnRow *row = ConnUsableRow(check->name, FUNCTION_NAME);
+	const ConnRow *row = same_row(check);
 	bool		databricks = strcmp(row->type->name, "DATABRICKS") == 0;
 	const char *base_property = databricks ? "HOST" : "URI";
 	ConnProps	props;
 	const char *id;
 	const char *secret;
 	const char *pat;
+	const char *scope;
 	ConnEndpoint ep;
 	StringInfoData body;
 	List	   *headers = NIL;
@@ -263,17 +283,31 @@ check_token(Check *check)
 		ConnWipeProps(&props);
 		return;
 	}
+	if (id == NULL || secret == NULL || ConnPropValue(&props, base_property) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("connection \"%s\" has no OAuth client credentials", check->name)));
+	scope = databricks ? "all-apis" : ConnPropValue(&props, "OAUTH_SCOPE");
+	if (scope == NULL)
+		scope = "catalog";
 	keys.key_id = (char *) id;
 	keys.secret = (char *) secret;
 	ep = endpoint_of(ConnPropValue(&props, base_property),
 					 databricks ? "oidc/v1/token" : "v1/oauth/tokens", base_property);
 
-	/* the form holds the secret (Iceberg) or not (Databricks: Basic) */
-	body.maxlen = 1024 + 3 * (strlen(id) + strlen(secret));
+	/*
+	 * The form holds the secret (Iceberg) or not (Databricks: Basic); it is
+	 * sized for the worst case of percent-encoding (3 bytes a byte) with
+	 * room to spare (appendStringInfo enlarges when fewer than 16 bytes are
+	 * left), so that it never grows: a StringInfo that grows leaves its old,
+	 * unwiped copy behind, and the wipe would then write freed memory.
+	 */
+	body.maxlen = 256 + 3 * (strlen(scope) + strlen(id) + strlen(secret));
 	body.data = ConnAllocWiped(CurrentMemoryContext, body.maxlen);
 	body.len = 0;
 	body.data[0] = '\0';
 	appendStringInfoString(&body, "grant_type=client_credentials&scope=");
+	ConnUriEncode(&body, scope, false);
 	if (databricks)
 	{
 		char	   *pair = ConnAllocWiped(CurrentMemoryContext, strlen(id) + strlen(secret) + 2);
@@ -289,13 +323,9 @@ check_token(Check *check)
 		b64[n] = '\0';
 		sprintf(header, "Authorization: Basic %s", b64);
 		headers = lappend(headers, header);
-		appendStringInfoString(&body, "all-apis");
 	}
 	else
 	{
-		const char *scope = ConnPropValue(&props, "OAUTH_SCOPE");
-
-		ConnUriEncode(&body, scope ? scope : "catalog", false);
 		appendStringInfoString(&body, "&client_id=");
 		ConnUriEncode(&body, id, false);
 		appendStringInfoString(&body, "&client_secret=");
@@ -332,7 +362,7 @@ check_token(Check *check)
 static void
 check_catalog_call(Check *check)
 {
-	const ConnRow *row = ConnUsableRow(check->name, FUNCTION_NAME);
+	const ConnRow *row = same_row(check);
 	bool		databricks = strcmp(row->type->name, "DATABRICKS") == 0;
 	const char *base_property = databricks ? "HOST" : "URI";
 	char	   *base = ConnJsonbString(&row->plain->root, base_property);
@@ -348,6 +378,10 @@ check_catalog_call(Check *check)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("not tried: there is no access token")));
+	if (base == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("connection \"%s\" has no %s", check->name, base_property)));
 	initStringInfo(&path);
 	if (databricks)
 		appendStringInfoString(&path, "api/2.1/unity-catalog/catalogs");
@@ -463,7 +497,7 @@ connection_validate(PG_FUNCTION_ARGS)
 	const char *addr_property = NULL;
 	const char *addr_what = NULL;
 	ListCell   *lc;
-	Check		check = {name, NULL, NULL, NULL, false, NULL, NULL};
+	Check		check = {name, row->id, row->modified, NULL, NULL, NULL, false, NULL, NULL};
 	bool		checked = false;
 
 	if (strcmp(type, "KAFKA") == 0)

@@ -32,7 +32,8 @@ Serves, on 127.0.0.1 and an ephemeral port (written to --port-file):
            "fail_status" (503) with "fail_code" (SlowDown); "cut_get_after":
            bytes after which the next GET's connection is closed;
            "part_delay": seconds each part upload waits; "get_delay":
-           seconds each GET waits between pieces of a megabyte.
+           seconds each GET waits between pieces of a megabyte;
+           "oauth_delay": seconds an OAuth token grant waits.
   GET  /_stats     JSON counts of AssumeRole calls per provider, the last
            request's session name and duration, object requests by kind
            and multipart uploads begun, completed, aborted and open.
@@ -632,6 +633,7 @@ def object_api(handler, body):
 # --------------------------------------------------------------- OAuth
 def oauth_token(h, body):
     """An OAuth client-credentials grant: (status, ctype, text)."""
+    time.sleep(STATE["faults"].get("oauth_delay", 0))
     form = dict(urllib.parse.parse_qsl(body.decode()))
     client, secret = None, None
     auth = h.get("Authorization", "")

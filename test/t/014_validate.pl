@@ -15,6 +15,7 @@ use FindBin;
 use lib "$FindBin::RealBin/../perl";
 use ConnTest;
 use IO::Socket::INET;
+use IPC::Run;
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
 
@@ -161,6 +162,30 @@ like($out, qr/^read the catalog configuration \(GET \/v1\/config\)\|t\|configura
 	'iceberg: the configuration of the warehouse');
 unlike(sql("SELECT string_agg(detail, ' ') FROM connection.validate('unity') UNION ALL SELECT string_agg(detail, ' ') FROM connection.validate('ice')"),
 	qr/tok-|Secret/, 'no token nor secret in the rows');
+
+# a connection changed while it is being validated: the token is not sent
+# to what the name means afterwards (a slow token endpoint leaves the time)
+emulator_control($emubase, faults => { oauth_delay => 2 });
+my ($vout, $verr) = ('', '');
+my $h = IPC::Run::start([ 'psql', '-XAtq', '-d', $node->connstr('postgres'),
+	'-c', 'SET connection.sts_timeout = 10000',
+	'-c', "SELECT check_name, ok, detail FROM connection.validate('ice')" ], '>', \$vout, '2>', \$verr);
+sleep(1);
+sql(qq{SELECT connection.drop('ice');
+	SELECT connection.create('ice', 'CATALOG', 'DATABRICKS',
+	  '{"HOST": "$emubase", "ACCESS_TOKEN": "dapi-pat-Secret-3", "ACCESS_REGION": "us-west-2"}');});
+$h->finish;
+emulator_control($emubase, faults => { oauth_delay => 0 });
+note("validate during a drop and create:\n$vout$verr");
+like($vout, qr/^read the catalog configuration[^|]*\|f\|connection "ice" changed while it was being validated$/m,
+	'a connection dropped and made again meanwhile: the call is not made');
+
+# long client settings: the request is built without growing (no unwiped copy)
+sql(q{SELECT connection.create('ice_long', 'CATALOG', 'ICEBERG_REST',
+	jsonb_build_object('URI', '} . $emubase . q{', 'OAUTH_CLIENT_ID', repeat('!', 1200),
+	  'OAUTH_CLIENT_SECRET', repeat('!', 1200), 'OAUTH_SCOPE', repeat('!', 4000)))});
+like(sql("SELECT ok::text || ' ' || detail FROM connection.validate('ice_long') LIMIT 1"),
+	qr/^false .*HTTP status 401/, 'long client settings: a refused token, and the backend lives');
 
 # ------------------------------------------------------------- rights
 is($node->safe_psql('postgres', "SET ROLE app; SELECT count(*) FROM connection.validate('kafka')"), '2',
