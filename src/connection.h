@@ -2,7 +2,7 @@
  *
  * connection.h
  *	  Definitions every source file of the extension shares: its message
- *	  domain.
+ *	  domain, and running a piece of work whose error is a result.
  *
  * Every .c file includes this header after all of PostgreSQL's, so that
  * the extension's reports carry their own message domain.  The log hook
@@ -21,5 +21,7 @@
 
 #undef TEXTDOMAIN
 #define TEXTDOMAIN PG_TEXTDOMAIN("connection")
+
+extern ErrorData *ConnTrySubtransaction(void (*fn) (void *arg), void *arg);
 
 #endif							/* CONNECTION_CONNECTION_H */

@@ -70,7 +70,6 @@
 
 #include <sys/stat.h>
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
@@ -82,7 +81,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
@@ -868,6 +866,12 @@ use_of(List **uses, const char *fp)
 	return u;
 }
 
+static void
+load_keys_for_status(void *arg)
+{
+	load_keys();
+}
+
 /*
  * connection.key_status()
  *		For this server: one row per key it has loaded (the current one
@@ -887,8 +891,6 @@ connection_key_status(PG_FUNCTION_ARGS)
 	List	   *uses = NIL;
 	ListCell   *lc;
 	bool		show_names = superuser();
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -901,29 +903,15 @@ connection_key_status(PG_FUNCTION_ARGS)
 	if (!keys_valid &&
 		GetCurrentTimestamp() >= key_status_failed + (TimestampTz) KEY_STATUS_RETRY_SECS * USECS_PER_SEC)
 	{
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(cxt);
-		PG_TRY();
-		{
-			load_keys();
-			ReleaseCurrentSubTransaction();
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
+		ErrorData  *edata = ConnTrySubtransaction(load_keys_for_status, NULL);
 
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
+		if (edata)
+		{
 			key_status_failed = GetCurrentTimestamp();
 			ereport(LOG_SERVER_ONLY,
 					(errmsg("connection.key_status() could not load the keys: %s", edata->message),
 					 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
 		}
-		PG_END_TRY();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
 	}
 	if (keys_valid)
 		for (int i = 0; i < nkeys; i++)

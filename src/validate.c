@@ -33,14 +33,12 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "common/base64.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
-#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "cache.h"
@@ -78,41 +76,40 @@ typedef struct Check
 
 typedef void (*CheckFn) (Check *check);
 
+/* A check and what it runs on, for ConnTrySubtransaction. */
+typedef struct CheckCall
+{
+	CheckFn		fn;
+	Check	   *check;
+} CheckCall;
+
+static void
+call_check(void *arg)
+{
+	CheckCall  *call = (CheckCall *) arg;
+
+	call->fn(call->check);
+}
+
 /*
  * Run one check in a subtransaction and add its row.  An error becomes the
  * row's detail (message, and detail when there is one), but for a cancel,
- * a statement timeout or worse, which go on.
+ * a statement timeout or worse, which go on (ConnTrySubtransaction).
  */
 static void
 run_check(ReturnSetInfo *rsinfo, const char *what, CheckFn fn, Check *check)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
 	TimestampTz start = GetCurrentTimestamp();
+	CheckCall	call = {fn, check};
+	ErrorData  *edata;
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 
 	check->ok = false;
 	check->detail = NULL;
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
+	edata = ConnTrySubtransaction(call_check, &call);
+	if (edata)
 	{
-		fn(check);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (edata->elevel > ERROR || edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
 		check->ok = false;
 		check->detail = edata->detail ?
 			psprintf("%s: %s", edata->message, edata->detail) : pstrdup(edata->message);
@@ -121,9 +118,6 @@ run_check(ReturnSetInfo *rsinfo, const char *what, CheckFn fn, Check *check)
 		if (check->auth_hint && edata->sqlerrcode == ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION)
 			check->detail = psprintf("%s. %s", check->detail, check->auth_hint);
 	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
 
 	values[0] = CStringGetTextDatum(what);
 	values[1] = BoolGetDatum(check->ok);
