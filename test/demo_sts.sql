@@ -28,6 +28,10 @@ SELECT * FROM connection.desc('partner_bucket');
 \set ON_ERROR_STOP 0
 SELECT connection.credentials('partner_bucket');
 \set ON_ERROR_STOP 1
+-- validate() reports it as a row, in the provider's words (a role with
+-- USAGE may run it; it never shows a secret; a refusal by a trust policy
+-- also prints the condition to add)
+SELECT check_name, ok, detail FROM connection.validate('partner_bucket');
 
 -- The partner puts the EXTERNAL_ID in the role's trust policy ...
 SELECT info_value AS external_id FROM connection.desc('partner_bucket')
@@ -35,7 +39,10 @@ SELECT info_value AS external_id FROM connection.desc('partner_bucket')
 \setenv EXTERNAL_ID :external_id
 \! python3 "$STS_EMULATOR_PY" trust "$STS_EMULATOR" arn:aws:iam::210987654321:role/lake-reader "$EXTERNAL_ID"
 
--- ... and now credentials() returns temporary credentials (secrets cut
+-- ... validate() now passes ...
+SELECT check_name, ok FROM connection.validate('partner_bucket');
+
+-- ... and credentials() returns temporary credentials (secrets cut
 -- short here), cached in this backend until shortly before they expire.
 SELECT key, CASE WHEN key IN ('SECRET', 'SECRET_KEY', 'SECURITY_TOKEN')
                  THEN left(value, 6) || '...' ELSE value END AS value
