@@ -13,10 +13,10 @@
 
 #include "catalog.h"
 
-/* GUC connection.cache_size: most rows the cache holds before it starts over */
+/* GUC connection.cache_size: most rows the cache holds (past it, the clock evicts) */
 extern int	conn_cache_size;
 
-/* GUC connection.cache_memory, in kB: most memory the cache takes */
+/* GUC connection.cache_memory, in kB: most memory the cache takes (counted per chunk) */
 extern int	conn_cache_memory;
 
 extern void ConnCacheInit(void);
