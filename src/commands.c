@@ -175,6 +175,20 @@ ConnRowProps(const ConnRow *row, ConnProps *props, bool decrypt)
 }
 
 /*
+ * ConnRowCloud
+ *		The cloud of a row: its type's, or for CLOUD_FUNCTION its PROVIDER's,
+ *		read from the stored JSON without building its properties (a check
+ *		of the hot path).
+ */
+ConnCloud
+ConnRowCloud(const ConnRow *row)
+{
+	if (row->type->cloud != CONN_CLOUD_BY_PROVIDER)
+		return row->type->cloud;
+	return ConnCloudOf(row->type, ConnJsonbString(&row->plain->root, "PROVIDER"));
+}
+
+/*
  * ConnCanSignFor
  *		Can a connection sign AssumeRole calls for role-based connections of
  *		cloud, that is, does it hold access keys of that cloud?
@@ -361,7 +375,7 @@ ConnCreate(const char *name, const char *category, const char *typname, Jsonb *j
 	else
 		reservation = ConnDependCheckReservation(name);
 
-	ConnValidateProps(&props, name, true);
+	ConnValidateProps(&props, name);
 	check_endpoints(&props);
 	check_references(&props, old ? &oldprops : NULL, name);
 	if (old)
@@ -559,7 +573,7 @@ connection_alter(PG_FUNCTION_ARGS)
 		ConnRowProps(row, &props, true);
 		merge_props(&props, name, set, unset);
 		/* changed properties meet today's rules, the cloud's included */
-		ConnValidateProps(&props, name, true);
+		ConnValidateProps(&props, name);
 		check_endpoints(&props);
 		check_references(&props, &oldprops, name);
 		set_row_props(row, &props);

@@ -27,6 +27,7 @@ extern void ConnCreate(const char *name, const char *category, const char *typna
 					   bool or_replace);
 extern void ConnDrop(const char *name, bool if_exists, bool force, const char *category);
 extern void ConnRowProps(const ConnRow *row, ConnProps *props, bool decrypt);
+extern ConnCloud ConnRowCloud(const ConnRow *row);
 extern bool ConnCanSignFor(const ConnRow *row, ConnCloud cloud);
 
 #endif							/* CONNECTION_COMMANDS_H */

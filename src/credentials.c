@@ -71,83 +71,82 @@ log_refusal(const char *name, const char *function, const char *why)
 }
 
 /*
+ * The cached row of a connection the current user may use, by itself:
+ * 42704, 42501, 55000 (disabled) and 0A000 (another cloud) otherwise, each
+ * refusal audited.
+ */
+static const ConnRow *
+checked_row(const char *name, const char *function)
+{
+	const ConnRow *row = ConnCacheLookup(name);
+
+	if (row == NULL)
+	{
+		log_refusal(name, function, "it does not exist");
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("connection \"%s\" does not exist", name)));
+	}
+	if (!ConnHasUsage(row, GetUserId()))
+	{
+		log_refusal(name, function, "permission denied");
+		ConnCheckUsage(row);
+	}
+	if (!row->enabled)
+	{
+		log_refusal(name, function, "it is disabled");
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("connection \"%s\" is disabled", name),
+				 errhint("Enable it with connection.alter('%s', enabled => true).", name)));
+	}
+	if (!ConnCloudAllowed(ConnRowCloud(row)))
+	{
+		log_refusal(name, function, "it belongs to another cloud");
+		ConnCheckCloud(ConnRowCloud(row), name);
+	}
+	return row;
+}
+
+/*
  * The cached row of a connection the current user may use right now
- * through function (for the audit): reports 42704 if it does not exist,
- * 42501 without the right, 55000 when it is disabled or names a storage
- * connection (STORAGE_CONNECTION) that is disabled, 0A000 when it belongs
- * to another cloud than connection.cloud_provider (which may have changed
- * since it was made).
+ * through function (for the audit): checked_row(), and 55000 when it names
+ * a storage connection (STORAGE_CONNECTION) that is disabled, since a
+ * catalog serves nothing while its storage is disabled.
+ *
+ * Looking the storage connection up may evict the row, which is then
+ * looked up again: the same tuple version (read at the same place, as
+ * last modified) is the row checked; anything else is checked again.
  */
 const ConnRow *
 ConnUsableRow(const char *name, const char *function)
 {
 	for (;;)
 	{
-		const ConnRow *row = ConnCacheLookup(name);
-		JsonbValue *storage;
-		char	   *storage_name;
-		const ConnRow *storage_row;
-		const ConnRow *again;
+		const ConnRow *row = checked_row(name, function);
+		char	   *storage = ConnJsonbString(&row->plain->root, "STORAGE_CONNECTION");
 		ItemPointerData tid;
 		TimestampTz modified;
+		const ConnRow *storage_row;
+		const ConnRow *again;
 
-		if (row == NULL)
-		{
-			log_refusal(name, function, "it does not exist");
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("connection \"%s\" does not exist", name)));
-		}
-		if (!ConnHasUsage(row, GetUserId()))
-		{
-			log_refusal(name, function, "permission denied");
-			ConnCheckUsage(row);
-		}
-		if (!row->enabled)
-		{
-			log_refusal(name, function, "it is disabled");
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("connection \"%s\" is disabled", name),
-					 errhint("Enable it with connection.alter('%s', enabled => true).", name)));
-		}
-		if (conn_cloud_provider != CONN_CLOUD_NONE)
-		{
-			ConnProps	props;
-
-			ConnRowProps(row, &props, false);
-			if (ConnPropsCloud(&props) != CONN_CLOUD_NONE &&
-				ConnPropsCloud(&props) != (ConnCloud) conn_cloud_provider)
-				log_refusal(name, function, "it belongs to another cloud");
-			ConnCheckCloud(ConnPropsCloud(&props), name);
-		}
-
-		storage = getKeyJsonValueFromContainer(&row->plain->root, "STORAGE_CONNECTION",
-											   strlen("STORAGE_CONNECTION"), NULL);
-		if (storage == NULL || storage->type != jbvString)
+		if (storage == NULL)
 			return row;
-
-		/*
-		 * A catalog serves nothing while its storage is disabled: disabling
-		 * a storage connection stops what goes through it.  The lookup may
-		 * evict row, which is looked up again: the same tuple version (as
-		 * read at the same place), or all is checked again.
-		 */
 		tid = row->tid;
 		modified = row->modified;
-		storage_name = pnstrdup(storage->val.string.val, storage->val.string.len);
-		storage_row = ConnCacheLookup(storage_name);
+		storage_row = ConnCacheLookup(storage);
 		if (storage_row != NULL && !storage_row->enabled)
 		{
 			log_refusal(name, function, "its storage connection is disabled");
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("storage connection \"%s\" of connection \"%s\" is disabled",
-							storage_name, name),
-					 errhint("Enable it with connection.alter('%s', enabled => true).", storage_name)));
+							storage, name),
+					 errhint("Enable it with connection.alter('%s', enabled => true).", storage)));
 		}
 		again = ConnCacheLookup(name);
-		if (again != NULL && ItemPointerEquals((ItemPointer) &again->tid, &tid) && again->modified == modified)
+		if (again != NULL && ItemPointerEquals((ItemPointer) &again->tid, &tid) &&
+			again->modified == modified)
 			return again;
 	}
 }

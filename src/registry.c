@@ -1101,18 +1101,15 @@ ConnPropsRoleMode(const ConnProps *props)
 }
 
 /*
- * ConnPropsCloud
- *		The cloud a set of properties belongs to (for CLOUD_FUNCTION, its
- *		PROVIDER's), or CONN_CLOUD_NONE.
+ * ConnCloudOf
+ *		The cloud of a type, or for CLOUD_FUNCTION of its PROVIDER (NULL
+ *		when unset); CONN_CLOUD_NONE for the types of every cloud.
  */
 ConnCloud
-ConnPropsCloud(const ConnProps *props)
+ConnCloudOf(const ConnTypeDef *type, const char *provider)
 {
-	const char *provider;
-
-	if (props->type->cloud != CONN_CLOUD_BY_PROVIDER)
-		return props->type->cloud;
-	provider = ConnPropValue(props, "PROVIDER");
+	if (type->cloud != CONN_CLOUD_BY_PROVIDER)
+		return type->cloud;
 	if (provider == NULL)
 		return CONN_CLOUD_NONE;
 	if (strcmp(provider, "aliyun") == 0)
@@ -1120,6 +1117,13 @@ ConnPropsCloud(const ConnProps *props)
 	if (strcmp(provider, "tencent") == 0)
 		return CONN_CLOUD_TENCENT;
 	return CONN_CLOUD_AWS;
+}
+
+/* The cloud a set of properties belongs to (see ConnCloudOf). */
+ConnCloud
+ConnPropsCloud(const ConnProps *props)
+{
+	return ConnCloudOf(props->type, ConnPropValue(props, "PROVIDER"));
 }
 
 const char *
@@ -1256,11 +1260,11 @@ auth_error(const ConnProps *props, const char *connname, bool both)
  * ConnValidateProps
  *		Check a complete property set and complete it: generate EXTERNAL_ID in
  *		role mode (keeping one already present), drop it otherwise, fill
- *		defaults.  With check_cloud, refuse types of another cloud than
+ *		defaults; refuse types of another cloud than
  *		connection.cloud_provider.
  */
 void
-ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
+ConnValidateProps(ConnProps *props, const char *connname)
 {
 	const ConnTypeDef *type = props->type;
 	bool		role = ConnPropsRoleMode(props);
@@ -1398,8 +1402,15 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 							   ConnProviderOf(cloud)->arn_form) : 0));
 	}
 
-	if (check_cloud)
-		ConnCheckCloud(cloud, connname);
+	ConnCheckCloud(cloud, connname);
+}
+
+/* Does connection.cloud_provider allow connections of cloud? */
+bool
+ConnCloudAllowed(ConnCloud cloud)
+{
+	return conn_cloud_provider == CONN_CLOUD_NONE || cloud == CONN_CLOUD_NONE ||
+		cloud == (ConnCloud) conn_cloud_provider;
 }
 
 /*
@@ -1412,8 +1423,7 @@ ConnValidateProps(ConnProps *props, const char *connname, bool check_cloud)
 void
 ConnCheckCloud(ConnCloud cloud, const char *connname)
 {
-	if (conn_cloud_provider != CONN_CLOUD_NONE &&
-		cloud != CONN_CLOUD_NONE && cloud != (ConnCloud) conn_cloud_provider)
+	if (!ConnCloudAllowed(cloud))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("connection \"%s\" belongs to %s, but this instance runs on %s",

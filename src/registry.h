@@ -119,9 +119,10 @@ extern const ConnTypeDef *ConnLookupType(const char *category, const char *type)
 extern const ConnTypeDef *ConnTypeByName(const char *type);
 extern int	ConnLookupProp(const ConnTypeDef *type, const char *name, bool missing_ok);
 extern void ConnParseProps(ConnProps *props, Jsonb *json);
-extern void ConnValidateProps(ConnProps *props, const char *connname,
-							  bool check_cloud);
+extern void ConnValidateProps(ConnProps *props, const char *connname);
 extern ConnCloud ConnPropsCloud(const ConnProps *props);
+extern ConnCloud ConnCloudOf(const ConnTypeDef *type, const char *provider);
+extern bool ConnCloudAllowed(ConnCloud cloud);
 extern void ConnCheckCloud(ConnCloud cloud, const char *connname);
 extern bool ConnPropsRoleMode(const ConnProps *props);
 extern const char *ConnPropValue(const ConnProps *props, const char *name);

@@ -41,7 +41,6 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "cache.h"
 #include "commands.h"
 #include "connection.h"
 #include "credentials.h"
@@ -485,8 +484,7 @@ connection_validate(PG_FUNCTION_ARGS)
 	char	   *storage = ConnJsonbString(&row->plain->root, "STORAGE_CONNECTION");
 	char	   *role_arn = ConnJsonbString(&row->plain->root, "ROLE_ARN");
 	char	   *external_id = ConnJsonbString(&row->plain->root, "EXTERNAL_ID");
-	ConnProps	props;
-	ConnCloud	cloud;
+	ConnCloud	cloud = ConnRowCloud(row);
 	List	   *addrs = NIL;
 	const char *addr_property = NULL;
 	const char *addr_what = NULL;
@@ -511,8 +509,6 @@ connection_validate(PG_FUNCTION_ARGS)
 	}
 	if (addr_property)
 		addrs = addresses(row, addr_property, strcmp(type, "HMS") == 0);
-	ConnRowProps(row, &props, false);
-	cloud = ConnPropsCloud(&props);
 	/* row is not used past this point: checks look it up again */
 
 	if (target && (role || strcmp(ConnTypeByName(type)->category, "STORAGE") != 0 || addr_property))
