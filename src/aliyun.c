@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * aliyun.c
- *	  Alibaba Cloud: STS AssumeRole and OSS requests, the provider entry's
- *	  functions.
+ *	  Alibaba Cloud: STS AssumeRole and GetCallerIdentity, and OSS requests,
+ *	  the provider entry's functions.
  *
  * STS is the RPC API (a form POST whose parameters carry an HMAC-SHA1
  * signature), answering JSON.  OSS requests are signed with signature
@@ -47,8 +47,9 @@ ConnAliyunStsCall(const ConnStsRequest *req, ConnHttpResponse *resp)
 	char		timestamp[21];
 	uint8		nonce_bytes[16];
 	char		nonce[33];
+	/* the common parameters first: GetCallerIdentity takes no others */
 	ConnParam	params[] = {
-		{"Action", "AssumeRole"},
+		{"Action", req->role_arn ? "AssumeRole" : "GetCallerIdentity"},
 		{"Version", "2015-04-01"},
 		{"Format", "JSON"},
 		{"AccessKeyId", req->key_id},
@@ -71,7 +72,7 @@ ConnAliyunStsCall(const ConnStsRequest *req, ConnHttpResponse *resp)
 				 errmsg("could not generate a random nonce")));
 	for (int i = 0; i < (int) sizeof(nonce_bytes); i++)
 		sprintf(nonce + 2 * i, "%02x", nonce_bytes[i]);
-	query = ConnCanonicalQuery(params, lengthof(params));
+	query = ConnCanonicalQuery(params, req->role_arn ? lengthof(params) : 8);
 	initStringInfo(&body);
 	appendStringInfo(&body, "%s&Signature=", query);
 	ConnUriEncode(&body, ConnAliyunRpcSignature(req->secret, "POST", query), false);
@@ -80,12 +81,16 @@ ConnAliyunStsCall(const ConnStsRequest *req, ConnHttpResponse *resp)
 					body.data, "the Alibaba Cloud STS endpoint", resp);
 }
 
-/* The JSON answer: Credentials, or Code and Message. */
+/*
+ * The JSON answer: Credentials and AssumedRoleUser, or GetCallerIdentity's
+ * members, or Code and Message.
+ */
 void
 ConnAliyunStsParse(const ConnHttpResponse *resp, ConnStsAnswer *answer)
 {
 	Jsonb	   *jb = ConnJsonObject(resp->body, resp->len);
 	JsonbContainer *c;
+	JsonbContainer *user;
 
 	if (jb == NULL)
 	{
@@ -99,6 +104,20 @@ ConnAliyunStsParse(const ConnHttpResponse *resp, ConnStsAnswer *answer)
 		answer->message = ConnJsonbString(&jb->root, "Message");
 		return;
 	}
+	if (answer->identity)
+	{
+		answer->account = ConnJsonbString(&jb->root, "AccountId");
+		answer->arn = ConnJsonbString(&jb->root, "Arn");
+		answer->user_id = ConnJsonbString(&jb->root, "UserId");
+		if (answer->user_id == NULL)
+			answer->user_id = ConnJsonbString(&jb->root, "PrincipalId");
+		if (!answer->account || !answer->arn)
+			answer->malformed = "The answer lacks one of AccountId, Arn.";
+		return;
+	}
+	user = ConnJsonMember(&jb->root, "AssumedRoleUser");
+	if (user)
+		answer->arn = ConnJsonbString(user, "Arn");
 	c = ConnJsonMember(&jb->root, "Credentials");
 	if (c == NULL)
 	{

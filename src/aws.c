@@ -26,12 +26,16 @@ china(const char *region)
 	return region && strncmp(region, "cn-", 3) == 0;
 }
 
-/* sts.<region>.amazonaws.com, .com.cn for a role of the aws-cn partition */
+/*
+ * sts.<region>.amazonaws.com, .com.cn for a role of the aws-cn partition
+ * (without a role, for a China region)
+ */
 char *
 ConnAwsStsEndpoint(const char *region, const char *role_arn)
 {
-	return psprintf("sts.%s.amazonaws.com%s", region,
-					strncmp(role_arn, "arn:aws-cn:", 11) == 0 ? ".cn" : "");
+	bool		cn = role_arn ? strncmp(role_arn, "arn:aws-cn:", 11) == 0 : china(region);
+
+	return psprintf("sts.%s.amazonaws.com%s", region, cn ? ".cn" : "");
 }
 
 /* AWS STS: POST form, Signature Version 4 in the Authorization header. */
@@ -39,7 +43,7 @@ void
 ConnAwsStsCall(const ConnStsRequest *req, ConnHttpResponse *resp)
 {
 	ConnParam	params[] = {
-		{"Action", "AssumeRole"},
+		{"Action", req->role_arn ? "AssumeRole" : "GetCallerIdentity"},
 		{"Version", "2011-06-15"},
 		{"RoleArn", req->role_arn},
 		{"RoleSessionName", req->session_name},
@@ -49,7 +53,8 @@ ConnAwsStsCall(const ConnStsRequest *req, ConnHttpResponse *resp)
 	const char *ctype = "application/x-www-form-urlencoded; charset=utf-8";
 	char		amz_date[CONN_AMZ_DATE_SIZE];
 	char		payload_hash[CONN_SHA256_HEX_SIZE];
-	char	   *body = ConnCanonicalQuery(params, lengthof(params));
+	/* GetCallerIdentity takes Action and Version only */
+	char	   *body = ConnCanonicalQuery(params, req->role_arn ? lengthof(params) : 2);
 	ConnSigV4	key;
 	ConnParam	headers[3];
 
@@ -73,7 +78,10 @@ ConnAwsStsCall(const ConnStsRequest *req, ConnHttpResponse *resp)
 					body, "the AWS STS endpoint", resp);
 }
 
-/* The XML answer: Credentials, or an Error with Code and Message. */
+/*
+ * The XML answer: Credentials and AssumedRoleUser, or GetCallerIdentity's
+ * result, or an Error with Code and Message.
+ */
 void
 ConnAwsStsParse(const ConnHttpResponse *resp, ConnStsAnswer *answer)
 {
@@ -81,6 +89,8 @@ ConnAwsStsParse(const ConnHttpResponse *resp, ConnStsAnswer *answer)
 	const char *end = body + resp->len;
 	const char *creds;
 	const char *creds_end;
+	const char *user;
+	const char *user_end;
 
 	if (resp->status != 200)
 	{
@@ -94,6 +104,24 @@ ConnAwsStsParse(const ConnHttpResponse *resp, ConnStsAnswer *answer)
 		}
 		return;
 	}
+	if (answer->identity)
+	{
+		user = ConnXmlNext(body, end, "GetCallerIdentityResult", &user_end);
+		if (user == NULL)
+		{
+			answer->malformed = "There is no complete GetCallerIdentityResult element.";
+			return;
+		}
+		answer->account = ConnXmlElement(user, user_end, "Account");
+		answer->arn = ConnXmlElement(user, user_end, "Arn");
+		answer->user_id = ConnXmlElement(user, user_end, "UserId");
+		if (!answer->account || !answer->arn)
+			answer->malformed = "The answer lacks one of Account, Arn.";
+		return;
+	}
+	user = ConnXmlNext(body, end, "AssumedRoleUser", &user_end);
+	if (user)
+		answer->arn = ConnXmlElement(user, user_end, "Arn");
 	creds = ConnXmlNext(body, end, "Credentials", &creds_end);
 	if (creds == NULL)
 	{

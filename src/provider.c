@@ -155,6 +155,27 @@ ConnProviderValidArn(const ConnProvider *provider, const char *arn)
 	return true;
 }
 
+/*
+ * ConnProviderOwnDomain
+ *		Is authority's host within one of the provider's own domains?
+ */
+bool
+ConnProviderOwnDomain(const ConnProvider *provider, const char *authority)
+{
+	const char *colon = strrchr(authority, ':');
+	size_t		hlen = colon && authority[0] != '[' ? (size_t) (colon - authority) : strlen(authority);
+
+	for (int i = 0; provider->own_domains[i]; i++)
+	{
+		size_t		dlen = strlen(provider->own_domains[i]);
+
+		if (hlen > dlen && authority[hlen - dlen - 1] == '.' &&
+			strncmp(authority + hlen - dlen, provider->own_domains[i], dlen) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* ---------------------------------------------------------------------
  * What the providers' functions share
  * ---------------------------------------------------------------------

@@ -27,31 +27,40 @@
 #include "registry.h"
 #include "sign.h"
 
-/* One AssumeRole call, gathered before it is made. */
+/*
+ * One STS call, gathered before it is made: AssumeRole, or without a
+ * role_arn GetCallerIdentity (who the signing keys belong to).
+ */
 typedef struct ConnStsRequest
 {
 	const char *connname;
-	const char *role_arn;
+	const char *role_arn;		/* NULL: GetCallerIdentity */
 	const char *external_id;
 	const char *session_name;
 	const char *duration;
 	const char *region;
 	ConnEndpoint endpoint;
 	const char *endpoint_from;	/* for messages: STS_ENDPOINT, or the default */
-	const char *key_id;			/* of the source connection */
+	const char *key_id;			/* of the source connection, or its own */
 	const char *secret;
 } ConnStsRequest;
 
 /*
- * What an STS answer says: temporary credentials, an error (code and
- * message as the provider put them), or why it could not be read.
+ * What an STS answer says: temporary credentials (AssumeRole) or an
+ * identity (GetCallerIdentity; AssumeRole's assumed role where the
+ * provider names it), an error (code and message as the provider put
+ * them), or why it could not be read.
  */
 typedef struct ConnStsAnswer
 {
+	bool		identity;		/* in: the answer of GetCallerIdentity */
 	char	   *key_id;
 	char	   *secret;
 	char	   *token;
 	char	   *expiration;		/* ISO 8601 */
+	char	   *account;		/* identity: account, ARN, user id */
+	char	   *arn;
+	char	   *user_id;
 	bool		failed;			/* an error answer: code, message */
 	char	   *code;
 	char	   *message;
@@ -115,6 +124,7 @@ typedef struct ConnProvider
 extern const ConnProvider *ConnProviderOf(ConnCloud cloud);
 extern const ConnProvider *ConnProviderOfStorage(const char *type);
 extern bool ConnProviderValidArn(const ConnProvider *provider, const char *arn);
+extern bool ConnProviderOwnDomain(const ConnProvider *provider, const char *authority);
 
 /* the providers' functions */
 extern char *ConnAwsStsEndpoint(const char *region, const char *role_arn);

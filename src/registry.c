@@ -62,8 +62,8 @@ static const char *const addressing_styles[] =
 #define STS_OPTIONS \
 	{"SOURCE_CONNECTION", NULL, CONN_PLAIN, CONN_REQ_STS, CONN_FMT_CONNECTION, NULL, 0, \
 	 "keys-mode connection whose keys sign the AssumeRole call"}, \
-	{"STS_ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_STS, CONN_FMT_ENDPOINT, NULL, 0, \
-	 "STS endpoint (default: the provider's regional endpoint)"}, \
+	{"STS_ENDPOINT", NULL, CONN_PLAIN, CONN_REQ_OPTIONAL, CONN_FMT_ENDPOINT, NULL, 0, \
+	 "STS endpoint of AssumeRole (role) or of validate()'s GetCallerIdentity (keys); default: the provider's regional endpoint"}, \
 	{"SESSION_NAME", NULL, CONN_PLAIN, CONN_REQ_STS, CONN_FMT_SESSION_NAME, NULL, 0, \
 	 "role session name, 2 to 64 characters"}, \
 	{"DURATION_SECONDS", NULL, CONN_PLAIN, CONN_REQ_STS, CONN_FMT_DURATION, NULL, 0, \

@@ -200,24 +200,6 @@ ConnObjectPath(const char *path, bool key_required, char **bucket, char **key)
 				 errmsg("object key in \"%.40s...\" is longer than 1024 bytes", path)));
 }
 
-/* Is host (no port) within one of the provider's own domains? */
-static bool
-own_domain(const ConnProvider *provider, const char *authority)
-{
-	const char *colon = strrchr(authority, ':');
-	size_t		hlen = colon && authority[0] != '[' ? (size_t) (colon - authority) : strlen(authority);
-
-	for (int i = 0; provider->own_domains[i]; i++)
-	{
-		size_t		dlen = strlen(provider->own_domains[i]);
-
-		if (hlen > dlen && authority[hlen - dlen - 1] == '.' &&
-			strncmp(authority + hlen - dlen, provider->own_domains[i], dlen) == 0)
-			return true;
-	}
-	return false;
-}
-
 /*
  * ConnObjectAddress
  *		Address a request on bucket (as the user wrote it) and key (NULL
@@ -244,7 +226,7 @@ ConnObjectAddress(ConnStorage *st, const char *method, const char *bucket, const
 	else if (strcmp(st->style, "path") == 0)
 		virtual = false;
 	else
-		virtual = own_domain(st->provider, st->endpoint.authority) && strchr(full, '.') == NULL;
+		virtual = ConnProviderOwnDomain(st->provider, st->endpoint.authority) && strchr(full, '.') == NULL;
 
 	memset(req, 0, sizeof(*req));
 	req->method = method;

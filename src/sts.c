@@ -32,6 +32,10 @@
  * (wipe.c), and the backend's cache starts over once it outgrows
  * connection.cache_memory.
  *
+ * validate() asks the same STS who a keys-mode storage connection's keys
+ * belong to (GetCallerIdentity, signed with those keys, at STS_ENDPOINT
+ * or the provider's endpoint), and AssumeRole once past every cache.
+ *
  * Errors never contain a key, a signature or a token: what the provider
  * says is passed on as its error code and message, with the source's key
  * ID and secret blanked out, cut to a sane length.
@@ -235,30 +239,46 @@ provider_error(const ConnProvider *provider, const ConnStsRequest *req, long sta
 
 	ereport(ERROR,
 			(errcode(sqlstate),
+			 req->role_arn ?
 			 errmsg("%s STS did not issue credentials for connection \"%s\"",
+					provider->label, req->connname) :
+			 errmsg("%s STS did not say whom the keys of connection \"%s\" belong to",
 					provider->label, req->connname),
 			 errdetail("HTTP status %ld, error code \"%s\": %s", status,
 					   code ? ConnScrubText(code, &keys) : "(none)", ConnScrubText(message, &keys)),
 			 clock ? errhint("Check the clock of the database server: the provider judged the request's time stamp.") :
-			 auth ? errhint("Check the keys of the source connection, and that the role's trust policy admits them with the connection's EXTERNAL_ID.") : 0));
+			 !auth ? 0 :
+			 req->role_arn ? errhint("Check the keys of the source connection, and that the role's trust policy admits them with the connection's EXTERNAL_ID.") :
+			 errhint("Check the connection's keys, and that its STS endpoint is its cloud's.")));
 }
 
 /*
- * The temporary credentials of an answer, or its error reported: the
- * provider's function reads the answer, the reporting is the same for all.
+ * What an answer says, or its error reported: the provider's function
+ * reads the answer, the reporting is the same for all.
  */
 static void
 read_answer(const ConnProvider *provider, const ConnStsRequest *req,
-			const ConnHttpResponse *resp, ConnTempCreds *creds)
+			const ConnHttpResponse *resp, ConnStsAnswer *answer)
+{
+	memset(answer, 0, sizeof(*answer));
+	answer->identity = (req->role_arn == NULL);
+	provider->sts_parse(resp, answer);
+	if (answer->malformed)
+		malformed(provider, req, answer->malformed);
+	if (answer->failed)
+		provider_error(provider, req, resp->status, answer->code, answer->message);
+}
+
+/* The temporary credentials of an AssumeRole answer; its role, if named. */
+static void
+read_credentials(const ConnProvider *provider, const ConnStsRequest *req,
+				 const ConnHttpResponse *resp, ConnTempCreds *creds, char **assumed)
 {
 	ConnStsAnswer answer;
 
-	memset(&answer, 0, sizeof(answer));
-	provider->sts_parse(resp, &answer);
-	if (answer.malformed)
-		malformed(provider, req, answer.malformed);
-	if (answer.failed)
-		provider_error(provider, req, resp->status, answer.code, answer.message);
+	read_answer(provider, req, resp, &answer);
+	if (assumed)
+		*assumed = answer.arn;
 	creds->key_id = answer.key_id;
 	creds->secret = answer.secret;
 	creds->token = answer.token;
@@ -404,6 +424,9 @@ typedef struct StsPlan
 	ConnStsKey	key;
 } StsPlan;
 
+static void address_call(const ConnProvider *provider, const ConnProps *props,
+						 ConnStsRequest *req);
+
 static void
 plan_call(const ConnRow *row, StsPlan *plan)
 {
@@ -434,13 +457,20 @@ plan_call(const ConnRow *row, StsPlan *plan)
 	req->duration = ConnPropValue(props, "DURATION_SECONDS");
 	if (req->duration == NULL)
 		req->duration = CONN_STS_DEFAULT_DURATION;
-	req->endpoint_from = ConnPropValue(props, "STS_ENDPOINT") ? "STS_ENDPOINT" :
-		"The default STS endpoint";
-	ConnHttpEndpoint(ConnPropValue(props, "STS_ENDPOINT") ? ConnPropValue(props, "STS_ENDPOINT")
-					 : plan->provider->sts_endpoint(req->region, req->role_arn),
+	address_call(plan->provider, props, req);
+}
+
+/* Where the call goes, STS_ENDPOINT or the provider's; the region it names. */
+static void
+address_call(const ConnProvider *provider, const ConnProps *props, ConnStsRequest *req)
+{
+	const char *endpoint = ConnPropValue(props, "STS_ENDPOINT");
+
+	req->endpoint_from = endpoint ? "STS_ENDPOINT" : "The default STS endpoint";
+	ConnHttpEndpoint(endpoint ? endpoint : provider->sts_endpoint(req->region, req->role_arn),
 					 "STS_ENDPOINT", &req->endpoint);
 	if (req->region == NULL)
-		req->region = plan->provider->sts_default_region;
+		req->region = provider->sts_default_region;
 }
 
 /*
@@ -449,7 +479,7 @@ plan_call(const ConnRow *row, StsPlan *plan)
  * plaintext in it is registered with wipe.c).
  */
 static void
-assume_role(StsPlan *plan, ConnTempCreds *creds)
+assume_role(StsPlan *plan, ConnTempCreds *creds, char **assumed)
 {
 	ConnProps	srcprops;
 	ConnHttpResponse resp;
@@ -460,7 +490,7 @@ assume_role(StsPlan *plan, ConnTempCreds *creds)
 	req->secret = srcprops.values[ConnKeyProp(srcprops.type, CONN_SECRET)];
 
 	plan->provider->sts_call(req, &resp);
-	read_answer(plan->provider, req, &resp, creds);
+	read_credentials(plan->provider, req, &resp, creds, assumed);
 	/* never kept longer than asked for, whatever the answer says */
 	creds->expiration = Min(creds->expiration,
 							GetCurrentTimestamp() + (TimestampTz) atoi(req->duration) * USECS_PER_SEC);
@@ -483,7 +513,7 @@ assume_role_shared(StsPlan *plan, ConnTempCreds *creds, int slot)
 
 	PG_TRY();
 	{
-		assume_role(plan, creds);
+		assume_role(plan, creds, NULL);
 	}
 	PG_CATCH();
 	{
@@ -501,27 +531,67 @@ assume_role_shared(StsPlan *plan, ConnTempCreds *creds, int slot)
 /*
  * ConnStsValidate
  *		One AssumeRole call for a role-based connection the current user may
- *		use, now, past every cache (validate()): the expiry of what it got.
+ *		use, now, past every cache (validate()): the expiry of what it got,
+ *		and the assumed role's ARN when the provider names it (else NULL).
  *		The credentials are not kept: they are wiped with the call's
  *		context.  Errors as for credentials().
  */
 TimestampTz
-ConnStsValidate(const ConnRow *row)
+ConnStsValidate(const ConnRow *row, char **assumed)
 {
 	StsPlan		plan;
 	ConnTempCreds creds;
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "connection validate",
-											  ALLOCSET_SMALL_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	TimestampTz expiration;
+	MemoryContext old = CurrentMemoryContext;
+	MemoryContext cxt = AllocSetContextCreate(old, "connection validate", ALLOCSET_SMALL_SIZES);
+	char	   *arn;
 
+	MemoryContextSwitchTo(cxt);
 	plan_call(row, &plan);
 	(void) ConnHttpAllowed(&plan.req.endpoint, plan.req.endpoint_from);
-	assume_role(&plan, &creds);
-	expiration = creds.expiration;
+	assume_role(&plan, &creds, &arn);
+	*assumed = arn ? MemoryContextStrdup(old, arn) : NULL;
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
-	return expiration;
+	return creds.expiration;
+}
+
+/*
+ * ConnStsIdentity
+ *		Who the keys of a keys-mode storage connection the current user may
+ *		use belong to: one GetCallerIdentity call signed with them, at its
+ *		STS_ENDPOINT or its provider's endpoint for its REGION
+ *		(validate()).  The account, the ARN and the user id (NULL when not
+ *		given) are the caller's; the keys are wiped with the call's context.
+ *		Errors as for AssumeRole.
+ */
+void
+ConnStsIdentity(const ConnRow *row, ConnStsIdentityResult *who)
+{
+	ConnProps	props;
+	ConnStsRequest req;
+	ConnHttpResponse resp;
+	ConnStsAnswer answer;
+	const ConnProvider *provider;
+	MemoryContext old = CurrentMemoryContext;
+	MemoryContext cxt = AllocSetContextCreate(old, "connection validate", ALLOCSET_SMALL_SIZES);
+
+	MemoryContextSwitchTo(cxt);
+	ConnRowProps(row, &props, true);
+	provider = ConnProviderOf(ConnPropsCloud(&props));
+	memset(&req, 0, sizeof(req));
+	req.connname = pstrdup(row->name);
+	req.region = ConnPropValue(&props, "REGION");
+	req.key_id = props.values[ConnKeyProp(props.type, CONN_IDENTIFIER)];
+	req.secret = props.values[ConnKeyProp(props.type, CONN_SECRET)];
+	address_call(provider, &props, &req);
+	(void) ConnHttpAllowed(&req.endpoint, req.endpoint_from);
+	provider->sts_call(&req, &resp);
+	read_answer(provider, &req, &resp, &answer);
+	MemoryContextSwitchTo(old);
+	who->account = pstrdup(answer.account);
+	who->arn = pstrdup(answer.arn);
+	who->user_id = answer.user_id ? pstrdup(answer.user_id) : NULL;
+	MemoryContextDelete(cxt);
 }
 
 /*
@@ -585,7 +655,7 @@ ConnStsCredentials(const ConnRow *row, int min_valid_secs)
 		if (slot >= 0)
 			generation = assume_role_shared(&plan, &creds, slot);
 		else
-			assume_role(&plan, &creds);
+			assume_role(&plan, &creds, NULL);
 		fetched = now;
 	}
 	MemoryContextSwitchTo(old);

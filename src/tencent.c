@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * tencent.c
- *	  Tencent Cloud: STS AssumeRole and COS requests, the provider entry's
- *	  functions.
+ *	  Tencent Cloud: STS AssumeRole and GetCallerIdentity, and COS requests,
+ *	  the provider entry's functions.
  *
  * STS is API 3.0 (a JSON POST signed with TC3-HMAC-SHA256), answering
  * JSON.  COS requests carry the COS signature (q-sign-algorithm=sha1)
@@ -49,13 +49,18 @@ ConnTencentStsCall(const ConnStsRequest *req, ConnHttpResponse *resp)
 	ConnUtcFormat(now, "%Y-%m-%d", date, sizeof(date));
 	snprintf(timestamp, sizeof(timestamp), "%ld", (long) now);
 	initStringInfo(&body);
-	appendStringInfoString(&body, "{\"RoleArn\":");
-	escape_json(&body, req->role_arn);
-	appendStringInfoString(&body, ",\"RoleSessionName\":");
-	escape_json(&body, req->session_name);
-	appendStringInfo(&body, ",\"DurationSeconds\":%s,\"ExternalId\":", req->duration);
-	escape_json(&body, req->external_id);
-	appendStringInfoChar(&body, '}');
+	if (req->role_arn)
+	{
+		appendStringInfoString(&body, "{\"RoleArn\":");
+		escape_json(&body, req->role_arn);
+		appendStringInfoString(&body, ",\"RoleSessionName\":");
+		escape_json(&body, req->session_name);
+		appendStringInfo(&body, ",\"DurationSeconds\":%s,\"ExternalId\":", req->duration);
+		escape_json(&body, req->external_id);
+		appendStringInfoChar(&body, '}');
+	}
+	else
+		appendStringInfoString(&body, "{}");	/* GetCallerIdentity */
 
 	ConnSha256Hex(body.data, body.len, payload_hash);
 	signature = ConnTc3Signature(req->secret, "sts", date, timestamp,
@@ -63,7 +68,7 @@ ConnTencentStsCall(const ConnStsRequest *req, ConnHttpResponse *resp)
 										  req->endpoint.path, ctype, req->endpoint.authority,
 										  payload_hash));
 	headers = list_make5(psprintf("Content-Type: %s", ctype),
-						 pstrdup("X-TC-Action: AssumeRole"),
+						 psprintf("X-TC-Action: %s", req->role_arn ? "AssumeRole" : "GetCallerIdentity"),
 						 pstrdup("X-TC-Version: 2018-08-13"),
 						 psprintf("X-TC-Timestamp: %s", timestamp),
 						 psprintf("X-TC-Region: %s", req->region));
@@ -75,7 +80,10 @@ ConnTencentStsCall(const ConnStsRequest *req, ConnHttpResponse *resp)
 					body.data, "the Tencent Cloud STS endpoint", resp);
 }
 
-/* The JSON answer: Response.Credentials, or Response.Error. */
+/*
+ * The JSON answer: Response.Credentials, or GetCallerIdentity's members of
+ * Response, or Response.Error.
+ */
 void
 ConnTencentStsParse(const ConnHttpResponse *resp, ConnStsAnswer *answer)
 {
@@ -101,6 +109,15 @@ ConnTencentStsParse(const ConnHttpResponse *resp, ConnStsAnswer *answer)
 		answer->failed = true;
 		answer->code = err ? ConnJsonbString(err, "Code") : NULL;
 		answer->message = err ? ConnJsonbString(err, "Message") : NULL;
+		return;
+	}
+	if (answer->identity)
+	{
+		answer->account = ConnJsonbString(r, "AccountId");
+		answer->arn = ConnJsonbString(r, "Arn");
+		answer->user_id = ConnJsonbString(r, "UserId");
+		if (!answer->account || !answer->arn)
+			answer->malformed = "The answer lacks one of AccountId, Arn.";
 		return;
 	}
 	c = ConnJsonMember(r, "Credentials");

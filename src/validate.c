@@ -16,10 +16,14 @@
  *
  * What is checked:
  *	- role-based connections (ROLE_ARN): one AssumeRole call, past every
- *	  cache; the detail gives the expiry, or the provider's refusal and the
- *	  trust-policy condition that names the connection's EXTERNAL_ID;
- *	- storage with keys, given target "bucket[/prefix]": one listing of at
- *	  most one object there;
+ *	  cache; the detail gives the assumed role (where the provider names it)
+ *	  and the expiry, or the provider's refusal and the trust-policy
+ *	  condition that names the connection's EXTERNAL_ID;
+ *	- S3, OSS, COS with keys: the cloud's STS says whom they belong to
+ *	  (GetCallerIdentity, at STS_ENDPOINT or the provider's endpoint; not
+ *	  for keys of another service, whose ENDPOINT is off the provider's
+ *	  domains, unless STS_ENDPOINT is set); given target "bucket[/prefix]",
+ *	  one listing of at most one object there;
  *	- KAFKA, HDFS, HMS: a TCP connection to every listed address within
  *	  connection.sts_timeout; HMS also its storage connection;
  *	- DATABRICKS, ICEBERG_REST: the OAuth client-credentials exchange (none
@@ -158,12 +162,43 @@ check_reach(Check *check)
 static void
 check_assume(Check *check)
 {
-	const ConnRow *row = same_row(check);
-	TimestampTz expiration = ConnStsValidate(row);
+	char	   *assumed;
+	TimestampTz expiration = ConnStsValidate(same_row(check), &assumed);
 
 	check->ok = true;
-	check->detail = psprintf("temporary credentials valid until %s",
-							 timestamptz_to_str(expiration));
+	check->detail = psprintf("%s%s%stemporary credentials valid until %s",
+							 assumed ? "assumed " : "", assumed ? assumed : "",
+							 assumed ? ", " : "", timestamptz_to_str(expiration));
+}
+
+/* One GetCallerIdentity call now, signed with the connection's keys. */
+static void
+check_identity(Check *check)
+{
+	ConnStsIdentityResult who;
+
+	ConnStsIdentity(same_row(check), &who);
+	check->ok = true;
+	check->detail = psprintf("account %s, %s%s%s", who.account, who.arn,
+							 who.user_id ? ", user id " : "", who.user_id ? who.user_id : "");
+}
+
+/*
+ * Would the cloud's STS know the keys of this storage connection?  Yes
+ * with STS_ENDPOINT, or when its object storage is the provider's own (no
+ * ENDPOINT, or one on the provider's domains): the keys of an
+ * S3-compatible service elsewhere are not sent to AWS.
+ */
+static bool
+cloud_keys(const ConnRow *row, const ConnProvider *provider)
+{
+	char	   *endpoint = ConnJsonbString(&row->plain->root, "ENDPOINT");
+	ConnEndpoint ep;
+
+	if (ConnJsonbString(&row->plain->root, "STS_ENDPOINT") || endpoint == NULL)
+		return true;
+	ConnHttpEndpoint(endpoint, "ENDPOINT", &ep);
+	return ConnProviderOwnDomain(provider, ep.authority);
 }
 
 /* A listing of at most one object under check->arg ("bucket[/prefix]"). */
@@ -491,6 +526,8 @@ connection_validate(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	Check		check = {name, row->id, row->modified, NULL, NULL, NULL, false, NULL, NULL};
 	bool		checked = false;
+	const ConnProvider *provider = ConnProviderOfStorage(type);
+	bool		identity = !role && provider && cloud_keys(row, provider);
 
 	if (strcmp(type, "KAFKA") == 0)
 	{
@@ -544,6 +581,12 @@ connection_validate(PG_FUNCTION_ARGS)
 		run_check(rsinfo, psprintf("reach %s %s", addr_what, check.arg), check_reach, &check);
 		checked = true;
 	}
+	if (identity)
+	{
+		run_check(rsinfo, psprintf("identity of the keys (%s STS GetCallerIdentity)", provider->label),
+				  check_identity, &check);
+		checked = true;
+	}
 	if (storage)
 	{
 		check.arg = storage;
@@ -560,6 +603,8 @@ connection_validate(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("nothing to check for connection \"%s\" without a target", name),
+				 provider ? errdetail("Its ENDPOINT is not on %s's domains, so %s STS is not asked whom its keys belong to; set STS_ENDPOINT to ask one.",
+									  provider->label, provider->label) : 0,
 				 errhint("Pass a \"bucket[/prefix]\" to list: connection.validate('%s', 'bucket/prefix').", name)));
 	return (Datum) 0;
 }

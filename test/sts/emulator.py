@@ -3,9 +3,11 @@
 
 Serves, on 127.0.0.1 and an ephemeral port (written to --port-file):
 
-  POST /   AssumeRole of AWS STS (query API, Signature V4, XML answer),
-           Alibaba Cloud STS (RPC, HMAC-SHA1, JSON) and Tencent Cloud STS
-           (TC3-HMAC-SHA256, JSON), told apart by their parameters.
+  POST /   AssumeRole and GetCallerIdentity of AWS STS (query API,
+           Signature V4, XML answer), Alibaba Cloud STS (RPC, HMAC-SHA1,
+           JSON) and Tencent Cloud STS (TC3-HMAC-SHA256, JSON), told apart
+           by their parameters; the caller of keys ID is the user "u-ID" of
+           the provider's account (ACCOUNTS).
   GET|HEAD|PUT|POST|DELETE /<bucket>[/<key>] with an Authorization header
            the object APIs of S3 (Signature V4, payload hash checked), OSS
            (signature version 1) and COS (q-sign-algorithm=sha1), path-style:
@@ -34,7 +36,8 @@ Serves, on 127.0.0.1 and an ephemeral port (written to --port-file):
            "part_delay": seconds each part upload waits; "get_delay":
            seconds each GET waits between pieces of a megabyte;
            "oauth_delay": seconds an OAuth token grant waits.
-  GET  /_stats     JSON counts of AssumeRole calls per provider, the last
+  GET  /_stats     JSON counts of AssumeRole calls per provider (and of
+           GetCallerIdentity calls, "identity"), the last
            request's session name and duration, object requests by kind
            and multipart uploads begun, completed, aborted and open.
 
@@ -117,6 +120,27 @@ class Reject(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+ACCOUNTS = {"aws": "123456789012", "aliyun": "1234567890123456", "tencent": "100000000001"}
+
+
+def caller(provider, key_id):
+    """The account, ARN and user id of the owner of keys key_id."""
+    account = ACCOUNTS[provider]
+    user = "u-" + key_id
+    arn = {"aws": "arn:aws:iam::%s:user/%s",
+           "aliyun": "acs:ram::%s:user/%s",
+           "tencent": "qcs::cam::uin/%s:uin/%s"}[provider] % (account, user)
+    return account, arn, "ID" + key_id.upper()
+
+
+def assumed_arn(provider, role_arn, session):
+    """The ARN of a session of role_arn, as the provider names it."""
+    head, _, role = role_arn.rpartition(":role/")
+    if provider == "aws":
+        return "%s:assumed-role/%s/%s" % (head.replace(":iam:", ":sts:"), role, session)
+    return "%s:role/%s/%s" % (head, role, session)
+
+
 def check_role(arn, external_id, session, duration):
     with LOCK:
         want = STATE["roles"].get(arn)
@@ -184,6 +208,15 @@ def aws_assume(handler, body):
         k = hmac256(k, part)
     if not hmac.compare_digest(hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest(), parts["Signature"]):
         raise Reject(403, "SignatureDoesNotMatch", "The request signature we calculated does not match")
+    if form.get("Action") == "GetCallerIdentity" and form.get("Version") == "2011-06-15":
+        if set(form) != {"Action", "Version"}:
+            raise Reject(400, "InvalidParameter", "GetCallerIdentity takes no parameters")
+        account, arn, user_id = caller("aws", key_id)
+        return 200, "text/xml", (
+            '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+            "<GetCallerIdentityResult><Arn>%s</Arn><UserId>%s</UserId><Account>%s</Account>"
+            "</GetCallerIdentityResult><ResponseMetadata><RequestId>r-1</RequestId>"
+            "</ResponseMetadata></GetCallerIdentityResponse>" % (arn, user_id, account))
     if form.get("Action") != "AssumeRole" or form.get("Version") != "2011-06-15":
         raise Reject(400, "InvalidAction", "not AssumeRole")
     check_role(form.get("RoleArn"), form.get("ExternalId"), form.get("RoleSessionName"),
@@ -195,7 +228,8 @@ def aws_assume(handler, body):
         "<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey>"
         "<SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials>"
         "</AssumeRoleResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>"
-        "</AssumeRoleResponse>" % (form["RoleArn"], form["RoleSessionName"], kid, secret, token,
+        "</AssumeRoleResponse>" % (assumed_arn("aws", form["RoleArn"], form["RoleSessionName"]),
+                                   form["RoleSessionName"], kid, secret, token,
                                    exp.replace("Z", ".000Z")))
 
 
@@ -220,14 +254,24 @@ def aliyun_assume(handler, body):
                      "Specified signature is not matched with our calculation. server string to sign is:" + to_sign)
     check_time(datetime.datetime.strptime(form.get("Timestamp", ""), "%Y-%m-%dT%H:%M:%SZ")
                .replace(tzinfo=datetime.timezone.utc).timestamp())
-    if form.get("Action") != "AssumeRole" or form.get("Format") != "JSON" or not form.get("SignatureNonce"):
-        raise Reject(400, "InvalidParameter", "not a JSON AssumeRole with a nonce")
+    if form.get("Format") != "JSON" or not form.get("SignatureNonce"):
+        raise Reject(400, "InvalidParameter", "not a JSON call with a nonce")
+    if form.get("Action") == "GetCallerIdentity":
+        if "RoleArn" in form:
+            raise Reject(400, "InvalidParameter", "GetCallerIdentity takes no RoleArn")
+        account, arn, user_id = caller("aliyun", form["AccessKeyId"])
+        return 200, "application/json", json.dumps({
+            "RequestId": "r-1", "IdentityType": "RAMUser", "AccountId": account,
+            "PrincipalId": user_id, "UserId": user_id, "Arn": arn})
+    if form.get("Action") != "AssumeRole":
+        raise Reject(400, "InvalidParameter", "not AssumeRole")
     check_role(form.get("RoleArn"), form.get("ExternalId"), form.get("RoleSessionName"),
                form.get("DurationSeconds", "3600"))
     kid, secret, token, exp = issue("aliyun", form["RoleSessionName"], form.get("DurationSeconds"))
     return 200, "application/json", json.dumps({
         "RequestId": "r-1",
-        "AssumedRoleUser": {"Arn": form["RoleArn"], "AssumedRoleId": "3:" + form["RoleSessionName"]},
+        "AssumedRoleUser": {"Arn": assumed_arn("aliyun", form["RoleArn"], form["RoleSessionName"]),
+                            "AssumedRoleId": "3:" + form["RoleSessionName"]},
         "Credentials": {"AccessKeyId": kid, "AccessKeySecret": secret, "SecurityToken": token,
                         "Expiration": exp}})
 
@@ -263,7 +307,16 @@ def tencent_assume(handler, body):
     k = hmac256(k, term)
     if not hmac.compare_digest(hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest(), parts["Signature"]):
         raise Reject(200, "AuthFailure.SignatureFailure", "The provided credentials could not be validated")
-    if h.get("X-TC-Action") != "AssumeRole" or h.get("X-TC-Version") != "2018-08-13" or not h.get("X-TC-Region"):
+    if h.get("X-TC-Version") != "2018-08-13" or not h.get("X-TC-Region"):
+        raise Reject(200, "InvalidParameter", "no version or region")
+    if h.get("X-TC-Action") == "GetCallerIdentity":
+        if json.loads(body) != {}:
+            raise Reject(200, "InvalidParameter", "GetCallerIdentity takes no parameters")
+        account, arn, user_id = caller("tencent", key_id)
+        return 200, "application/json", json.dumps({"Response": {
+            "Type": "CAMUser", "AccountId": account, "UserId": user_id, "PrincipalId": user_id,
+            "Arn": arn, "RequestId": "r-1"}})
+    if h.get("X-TC-Action") != "AssumeRole":
         raise Reject(200, "InvalidAction", "not AssumeRole")
     req = json.loads(body)
     check_role(req.get("RoleArn"), req.get("ExternalId"), req.get("RoleSessionName"),
@@ -771,8 +824,11 @@ class Handler(BaseHTTPRequestHandler):
         else:
             provider = "aws"
         assume, error = PROVIDERS[provider]
+        identity = (self.headers.get("X-TC-Action") == "GetCallerIdentity"
+                    or b"Action=GetCallerIdentity" in body)
         with LOCK:
-            STATE["calls"][provider] += 1
+            counter = "identity" if identity else provider
+            STATE["calls"][counter] = STATE["calls"].get(counter, 0) + 1
             mode, slow = STATE["mode"], STATE["slow"]
         if mode == "slow":
             time.sleep(slow)

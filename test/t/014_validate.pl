@@ -20,7 +20,8 @@ use IPC::Run;
 my $dir = PostgreSQL::Test::Utils::tempdir;
 
 my %key = (oss => [ 'LTAI5tValidateKey01', 'oss-validate-Secret-1' ],
-	src => [ 'AKIAVALIDATESOURCE1', 'aws/validate+source=2' ]);
+	src => [ 'AKIAVALIDATESOURCE1', 'aws/validate+source=2' ],
+	cos => [ 'AKIDValidateCos0001', 'cos-validate-Secret-4' ]);
 my $emubase = start_emulator($dir, '--data-dir', "$dir", '--bucket', 'lake',
 	'--client', 'dbx-sp=dbx-Secret-1', '--client', 'polaris=ice-Secret-2', '--token', 'dapi-pat-Secret-3',
 	map { ('--key', "$_->[0]=$_->[1]") } values %key);
@@ -88,7 +89,24 @@ sql(qq{
 	SELECT connection.create('ice', 'CATALOG', 'ICEBERG_REST',
 	  '{"URI": "$emubase/api/catalog", "OAUTH_CLIENT_ID": "polaris", "OAUTH_CLIENT_SECRET": "ice-Secret-2",
 	    "OAUTH_SCOPE": "PRINCIPAL_ROLE:ALL", "WAREHOUSE": "lakehouse"}');
-	SELECT connection.grant_usage(c, 'app') FROM unnest(ARRAY['kafka', 'hdfs', 'oss', 'oss_wrong', 'hms', 'role']) c;
+	SELECT connection.create('s3_id', 'STORAGE', 'S3',
+	  '{"ACCESS_KEY": "$key{src}[0]", "SECRET_KEY": "$key{src}[1]", "REGION": "us-east-1",
+	    "ENDPOINT": "$emubase", "STS_ENDPOINT": "$emubase"}');
+	SELECT connection.create('oss_id', 'STORAGE', 'OSS',
+	  '{"ACCESS_ID": "$key{oss}[0]", "ACCESS_KEY": "$key{oss}[1]", "ENDPOINT": "$emubase", "STS_ENDPOINT": "$emubase"}');
+	SELECT connection.create('cos_id', 'STORAGE', 'COS',
+	  '{"ACCESS_KEY": "$key{cos}[0]", "SECRET_KEY": "$key{cos}[1]", "REGION": "ap-shanghai", "APP_ID": "1250000000",
+	    "ENDPOINT": "$emubase", "STS_ENDPOINT": "$emubase"}');
+	SELECT connection.create('s3_id_wrong', 'STORAGE', 'S3',
+	  '{"ACCESS_KEY": "$key{src}[0]", "SECRET_KEY": "wrong/Secret+5", "REGION": "us-east-1", "STS_ENDPOINT": "$emubase"}');
+	SELECT connection.create('oss_id_wrong', 'STORAGE', 'OSS',
+	  '{"ACCESS_ID": "$key{oss}[0]", "ACCESS_KEY": "wrong-Secret-6", "ENDPOINT": "$emubase", "STS_ENDPOINT": "$emubase"}');
+	SELECT connection.create('cos_id_wrong', 'STORAGE', 'COS',
+	  '{"ACCESS_KEY": "$key{cos}[0]", "SECRET_KEY": "wrong-Secret-7", "REGION": "ap-shanghai", "APP_ID": "1250000000",
+	    "STS_ENDPOINT": "$emubase"}');
+	SELECT connection.create('s3_aws', 'STORAGE', 'S3',
+	  '{"ACCESS_KEY": "$key{src}[0]", "SECRET_KEY": "$key{src}[1]", "REGION": "eu-west-1"}');
+	SELECT connection.grant_usage(c, 'app') FROM unnest(ARRAY['kafka', 'hdfs', 'oss', 'oss_wrong', 'hms', 'role', 's3_id']) c;
 	SELECT connection.put_object('oss', 'lake/events/2026/one.csv', 'a,b');
 });
 my $external_id = sql("SELECT connection.property('role', 'EXTERNAL_ID')");
@@ -128,14 +146,48 @@ $out = rows('oss_wrong', 'lake');
 like($out, qr/^list lake\|f\|.*Signature/m, 'oss: a wrong secret is a failed row with the service\'s words');
 unlike($out, qr/not-the-secret|\Q$key{oss}[1]\E/, 'no secret in the rows');
 ($ret, $stdout, $stderr) = $node->psql('postgres', "SELECT * FROM connection.validate('oss')");
-like($stderr, qr/nothing to check for connection "oss" without a target/, 'keys without a target: told what to pass');
+like($stderr, qr/nothing to check for connection "oss" without a target/,
+	'keys of an endpoint off the cloud, without STS_ENDPOINT or a target: told what to pass');
+like($stderr, qr/DETAIL:  Its ENDPOINT is not on Alibaba Cloud's domains, so Alibaba Cloud STS is not asked whom its keys belong to; set STS_ENDPOINT to ask one\./,
+	'and why the cloud is not asked');
+
+# ------------------------------------------ keys: whose are they?
+my %account = (s3 => '123456789012', oss => '1234567890123456', cos => '100000000001');
+my %arn = (s3 => "arn:aws:iam::123456789012:user/u-$key{src}[0]",
+	oss => "acs:ram::1234567890123456:user/u-$key{oss}[0]",
+	cos => "qcs::cam::uin/100000000001:uin/u-$key{cos}[0]");
+my %label = (s3 => 'AWS', oss => 'Alibaba Cloud', cos => 'Tencent Cloud');
+my $before = emulator_stats($emubase)->{calls};
+for my $t (qw(s3 oss cos))
+{
+	$out = rows("${t}_id");
+	like($out, qr/^identity of the keys \(\Q$label{$t}\E STS GetCallerIdentity\)\|t\|account $account{$t}, \Q$arn{$t}\E, user id ID\U$key{$t eq 's3' ? 'src' : $t}[0]\E$/m,
+		"$t: GetCallerIdentity names the account and the principal");
+	$out = rows("${t}_id_wrong");
+	like($out, qr/^identity of the keys [^|]*\|f\|\Q$label{$t}\E STS did not say whom the keys of connection "${t}_id_wrong" belong to: HTTP status \d+, error code "[^"]*Signature[^"]*".*\(Check the connection's keys, and that its STS endpoint is its cloud's\.\)$/m,
+		"$t: a wrong secret is a failed row with the provider's code");
+	unlike($out, qr/wrong-Secret|wrong\/Secret/, "$t: no secret in the row");
+}
+my $after = emulator_stats($emubase)->{calls};
+is($after->{identity} - ($before->{identity} // 0), 6, 'six GetCallerIdentity calls reached the emulator');
+is($after->{aws} + $after->{aliyun} + $after->{tencent}, $before->{aws} + $before->{aliyun} + $before->{tencent},
+	'and no AssumeRole');
+$out = rows('s3_id', 'lake/events');
+like($out, qr/^identity of the keys [^|]*\|t\|.*\nlist lake\/events\|/s, 'with a target: the identity, then the listing');
+is(sql("SET ROLE app; SELECT ok FROM connection.validate('s3_id')"), 't', 'a role with USAGE asks too');
+# the provider's own endpoint, by default: refused by allowed_hosts, never reached
+$out = rows('s3_aws');
+like($out, qr/^identity of the keys [^|]*\|f\|[^\n]*sts\.eu-west-1\.amazonaws\.com[^\n]*allowed_hosts/m,
+	'without STS_ENDPOINT the regional AWS endpoint is asked, under allowed_hosts');
+$out = sql("SET connection.allowed_hosts = 'sts.example.com'; SELECT ok::text || ' ' || detail FROM connection.validate('s3_id')");
+like($out, qr/^false .*allowed_hosts/, 'STS_ENDPOINT is under allowed_hosts too');
 
 # ------------------------------------------------------------- a role
 emulator_control($emubase, roles => { 'arn:aws:iam::123456789012:role/reader' => $external_id },
 	mode => 'ok', expires_in => 3600);
 $out = rows('role');
-like($out, qr/^assume role arn:aws:iam::123456789012:role\/reader\|t\|temporary credentials valid until \d{4}-/m,
-	'role: assumed, with the expiry');
+like($out, qr/^assume role arn:aws:iam::123456789012:role\/reader\|t\|assumed arn:aws:sts::123456789012:assumed-role\/reader\/pg-postgres-role, temporary credentials valid until \d{4}-/m,
+	'role: assumed, with the assumed identity and the expiry');
 emulator_control($emubase, roles => { 'arn:aws:iam::123456789012:role/reader' => 'SomeOtherId12345' });
 $out = rows('role');
 like($out, qr/^assume role [^|]*\|f\|.*AccessDenied/m, 'role: a trust policy without the EXTERNAL_ID is refused');
