@@ -30,6 +30,7 @@ OBJS = \
 	src/presign.o \
 	src/objects.o \
 	src/transfer.o \
+	src/kafka.o \
 	src/validate.o
 PGFILEDESC = "connection - named CONNECTION objects with encrypted credentials"
 
@@ -51,7 +52,7 @@ PROVE_FLAGS = --timer
 EXTRA_CLEAN = tmp_conf output_iso tmp_fuzz
 
 # requests go through libcurl; gzip objects through zlib
-SHLIB_LINK = -lcurl -lz
+SHLIB_LINK = -lcurl -lz -lrdkafka
 
 # Temp instances of the tests get a freshly generated key.
 TEMP_CONFIG = $(CURDIR)/tmp_conf/test.conf

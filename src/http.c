@@ -1102,16 +1102,16 @@ ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property
  * every path.
  */
 static int
-connect_one(const struct addrinfo *ai, TimestampTz deadline)
+connect_one(const ConnSockAddr *sa, TimestampTz deadline)
 {
-	pgsocket	sock = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	pgsocket	sock = socket(sa->family, SOCK_STREAM, 0);
 	int			err = 0;
 
 	if (sock == PGINVALID_SOCKET)
 		return errno;
 	if (fcntl(sock, F_SETFL, O_NONBLOCK) != 0)
 		err = errno;
-	else if (connect(sock, ai->ai_addr, ai->ai_addrlen) != 0)
+	else if (connect(sock, (const struct sockaddr *) &sa->addr, sa->len) != 0)
 	{
 		if (errno != EINPROGRESS)
 			err = errno;
@@ -1153,18 +1153,17 @@ connect_one(const struct addrinfo *ai, TimestampTz deadline)
 }
 
 /*
- * ConnTcpReach
- *		Open a TCP connection to authority ("host:port", what property names)
- *		within timeout_ms and close it at once, under the rules of requests:
- *		connection.allowed_hosts must admit it (42501 otherwise), and a host
- *		admitted only by a wildcard must resolve to a public address.  The
- *		wait for the connection is interruptible; resolving the name is not
- *		(getaddrinfo), so a slow resolver may make it exceed timeout_ms.
- *		Returns NULL when it connected, else why not, in words that name the
- *		address and never anything else.
+ * ConnTcpAdmitted
+ *		The addresses of authority ("host:port", what property names) that
+ *		the rules of requests let the server connect to: the host must be
+ *		one connection.allowed_hosts admits (42501 otherwise), and of a host
+ *		admitted only by a wildcard, only public addresses are.  Returns
+ *		NULL and the addresses (at least one, palloc'd), or why there are
+ *		none, in words that name the address and never anything else.
+ *		Resolving the name (getaddrinfo) is not interruptible.
  */
 char *
-ConnTcpReach(const char *authority, const char *property, int timeout_ms)
+ConnTcpAdmitted(const char *authority, const char *property, ConnSockAddr **addrs, int *naddrs)
 {
 	ConnEndpoint ep = {"tcp", pstrdup(authority), "/", NULL};
 	char	   *host;
@@ -1174,9 +1173,7 @@ ConnTcpReach(const char *authority, const char *property, int timeout_ms)
 	struct addrinfo *res = NULL;
 	char		portbuf[16];
 	int			rc;
-	int			err = 0;
-	bool		refused_address = false;
-	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+	int			n = 0;
 
 	split_authority(authority, &host, &port);
 	if (port <= 0)
@@ -1189,19 +1186,54 @@ ConnTcpReach(const char *authority, const char *property, int timeout_ms)
 	rc = getaddrinfo(host, portbuf, &hints, &res);
 	if (rc != 0)
 		return psprintf("could not resolve host \"%s\": %s", host, gai_strerror(rc));
-	err = ECONNREFUSED;
+	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
+		n++;
+	*addrs = palloc0(sizeof(ConnSockAddr) * n);
+	*naddrs = 0;
 	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
 	{
-		if (public_only && non_public(ai->ai_addr))
-		{
-			refused_address = true;
+		ConnSockAddr *sa = &(*addrs)[*naddrs];
+
+		if ((public_only && non_public(ai->ai_addr)) || ai->ai_addrlen > sizeof(sa->addr))
 			continue;
-		}
-		err = connect_one(ai, deadline);
+		sa->family = ai->ai_family;
+		sa->len = ai->ai_addrlen;
+		memcpy(&sa->addr, ai->ai_addr, ai->ai_addrlen);
+		(*naddrs)++;
+	}
+	freeaddrinfo(res);
+	if (*naddrs == 0)
+		return psprintf("host \"%s\" resolves to an address that is not public, and connection.allowed_hosts admits it only by a wildcard", host);
+	return NULL;
+}
+
+/*
+ * ConnTcpReach
+ *		Open a TCP connection to authority ("host:port", what property names)
+ *		within timeout_ms and close it at once, to an address
+ *		ConnTcpAdmitted gives.  The wait for the connection is
+ *		interruptible; resolving the name is not (getaddrinfo), so a slow
+ *		resolver may make it exceed timeout_ms.  Returns NULL when it
+ *		connected, else why not, in words that name the address and never
+ *		anything else.
+ */
+char *
+ConnTcpReach(const char *authority, const char *property, int timeout_ms)
+{
+	ConnSockAddr *addrs;
+	int			naddrs;
+	int			err = ECONNREFUSED;
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+	char	   *why = ConnTcpAdmitted(authority, property, &addrs, &naddrs);
+
+	if (why)
+		return why;
+	for (int i = 0; i < naddrs; i++)
+	{
+		err = connect_one(&addrs[i], deadline);
 		if (err == 0 || err == -1)
 			break;
 	}
-	freeaddrinfo(res);
 	if (err == -1)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -1209,8 +1241,6 @@ ConnTcpReach(const char *authority, const char *property, int timeout_ms)
 	}
 	if (err == 0)
 		return NULL;
-	if (refused_address && err == ECONNREFUSED)
-		return psprintf("host \"%s\" resolves to an address that is not public, and connection.allowed_hosts admits it only by a wildcard", host);
 	if (err == ETIMEDOUT)
 		return psprintf("could not connect to %s within %d ms", authority, timeout_ms);
 	return psprintf("could not connect to %s: %s", authority, strerror(err));

@@ -12,6 +12,8 @@
 #ifndef CONNECTION_HTTP_H
 #define CONNECTION_HTTP_H
 
+#include <sys/socket.h>
+
 #include "nodes/pg_list.h"
 #include "utils/guc.h"
 
@@ -97,6 +99,16 @@ extern void ConnHttpReadAll(ConnHttpStream *s, ConnHttpResponse *response, size_
 extern void ConnHttpRaise(ConnHttpStream *s) pg_attribute_noreturn();
 extern void ConnHttpEnd(ConnHttpStream *s);
 
+/* One address the server may connect to (ConnTcpAdmitted). */
+typedef struct ConnSockAddr
+{
+	int			family;
+	socklen_t	len;
+	struct sockaddr_storage addr;
+} ConnSockAddr;
+
+extern char *ConnTcpAdmitted(const char *authority, const char *property,
+							 ConnSockAddr **addrs, int *naddrs);
 extern char *ConnTcpReach(const char *authority, const char *property, int timeout_ms);
 extern void ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property,
 							const char *url, List *headers, const char *body,

@@ -25,7 +25,9 @@
  *	  domains, unless STS_ENDPOINT is set); given target "bucket[/prefix]",
  *	  one listing of at most one object there;
  *	- KAFKA, HDFS, HMS: a TCP connection to every listed address within
- *	  connection.sts_timeout; HMS also its storage connection;
+ *	  connection.sts_timeout; KAFKA also a metadata request through
+ *	  librdkafka with its security settings (kafka.c); HMS also its storage
+ *	  connection;
  *	- DATABRICKS, ICEBERG_REST: the OAuth client-credentials exchange (none
  *	  for a Databricks personal access token), then one read-only call:
  *	  Unity Catalog's list of catalogs, the Iceberg catalog's /v1/config.
@@ -50,6 +52,7 @@
 #include "credentials.h"
 #include "crypto.h"
 #include "http.h"
+#include "kafka.h"
 #include "provider.h"
 #include "storage.h"
 #include "sign.h"
@@ -156,6 +159,18 @@ check_reach(Check *check)
 
 	check->ok = (why == NULL);
 	check->detail = why ? why : psprintf("connected to %s", check->arg);
+}
+
+static List *addresses(const ConnRow *row, const char *property, bool strip_thrift);
+
+/* A Kafka metadata request, with the connection's security settings. */
+static void
+check_kafka(Check *check)
+{
+	const ConnRow *row = same_row(check);
+
+	check->ok = ConnKafkaMetadata(row, addresses(row, "BOOTSTRAP_SERVERS", false),
+								  conn_sts_timeout, &check->detail);
 }
 
 /* One AssumeRole call now. */
@@ -528,11 +543,17 @@ connection_validate(PG_FUNCTION_ARGS)
 	bool		checked = false;
 	const ConnProvider *provider = ConnProviderOfStorage(type);
 	bool		identity = !role && provider && cloud_keys(row, provider);
+	char	   *kafka_check = NULL;
 
 	if (strcmp(type, "KAFKA") == 0)
 	{
+		char	   *protocol = ConnJsonbString(&row->plain->root, "SECURITY_PROTOCOL");
+		char	   *mechanism = ConnJsonbString(&row->plain->root, "SASL_MECHANISM");
+
 		addr_property = "BOOTSTRAP_SERVERS";
 		addr_what = "broker";
+		kafka_check = psprintf("Kafka metadata (librdkafka, %s%s%s)", protocol ? protocol : "PLAINTEXT",
+							   mechanism ? " " : "", mechanism ? mechanism : "");
 	}
 	else if (strcmp(type, "HDFS") == 0)
 	{
@@ -579,6 +600,11 @@ connection_validate(PG_FUNCTION_ARGS)
 		check.arg = lfirst(lc);
 		check.property = addr_property;
 		run_check(rsinfo, psprintf("reach %s %s", addr_what, check.arg), check_reach, &check);
+		checked = true;
+	}
+	if (kafka_check)
+	{
+		run_check(rsinfo, kafka_check, check_kafka, &check);
 		checked = true;
 	}
 	if (identity)

@@ -16,7 +16,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
-APT_PACKAGES="make gcc libc6-dev clang libclang-rt-14-dev perl libipc-run-perl postgresql-$PG_MAJOR postgresql-contrib postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev libssl-dev zlib1g-dev python3 locales nodejs"
+APT_PACKAGES="make gcc libc6-dev clang libclang-rt-14-dev perl libipc-run-perl postgresql-$PG_MAJOR postgresql-contrib postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev librdkafka-dev openssl libssl-dev zlib1g-dev python3 locales nodejs"
 
 # The S3 server of the tests: s3rver, which checks Signature V4, from the
 # npm registry (test/s3/s3rver.js starts it); 4.0.4 runs on Node.js 20.

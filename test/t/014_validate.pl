@@ -117,6 +117,8 @@ like($out, qr/^reach broker 127\.0\.0\.1:$open_port\|t\|connected to 127\.0\.0\.
 	'kafka: a listening broker is reached');
 like($out, qr/^reach broker 127\.0\.0\.1:$closed_port\|f\|could not connect to 127\.0\.0\.1:$closed_port: Connection refused$/m,
 	'kafka: a refused address is a failed row');
+like($out, qr/^Kafka metadata \(librdkafka, PLAINTEXT\)\|f\|no metadata/m,
+	'kafka: a listener that is no broker gives no metadata (015_kafka.pl checks real brokers)');
 
 # --------------------------------------------------- HDFS: a timeout
 $out = rows('hdfs');
@@ -240,7 +242,7 @@ like(sql("SELECT ok::text || ' ' || detail FROM connection.validate('ice_long') 
 	qr/^false .*HTTP status 401/, 'long client settings: a refused token, and the backend lives');
 
 # ------------------------------------------------------------- rights
-is($node->safe_psql('postgres', "SET ROLE app; SELECT count(*) FROM connection.validate('kafka')"), '2',
+is($node->safe_psql('postgres', "SET ROLE app; SELECT count(*) FROM connection.validate('kafka')"), '3',
 	'a role with USAGE validates');
 ($ret, $stdout, $stderr) = $node->psql('postgres', "SET ROLE outsider; SELECT * FROM connection.validate('kafka')");
 like($stderr, qr/permission denied for connection kafka/, 'a role without USAGE cannot');
