@@ -446,9 +446,15 @@ DO $show$
 DECLARE
     users text;
 BEGIN
-    SELECT pg_catalog.string_agg(DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), ', ')
+    -- a view is named as itself, not as its rewrite rule
+    SELECT pg_catalog.string_agg(DISTINCT
+             CASE WHEN r.oid IS NOT NULL
+                  THEN pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, r.ev_class, 0)
+                  ELSE pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) END, ', ')
       INTO users
       FROM pg_catalog.pg_depend AS d
+      LEFT JOIN pg_catalog.pg_rewrite AS r
+        ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r.oid = d.objid
      WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
        AND d.refobjid = 'connection.show(text)'::pg_catalog.regprocedure
        AND d.deptype = 'n';

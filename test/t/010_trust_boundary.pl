@@ -210,6 +210,16 @@ as('alice', 'upgrade', 'CREATE VIEW public.my_conns AS SELECT name FROM connecti
 like($err, qr/views outside extension "connection" use its view connection.connections\nDETAIL:  Views: my_conns/,
 	'upgrade with a view on the extension\'s view: refused, naming it');
 $node->safe_psql('upgrade', 'DROP VIEW public.my_conns');
+# a view and a function of another role on show(): refused, naming them
+as('alice', 'upgrade', 'CREATE VIEW public.my_list AS SELECT name FROM connection.show()');
+as('alice', 'upgrade', q{CREATE FUNCTION public.my_count() RETURNS bigint LANGUAGE sql
+	BEGIN ATOMIC SELECT count(*) FROM connection.show(); END});
+($ret, $out, $err) = $node->psql('upgrade', 'ALTER EXTENSION connection UPDATE');
+like($err, qr/objects outside extension "connection" use its function connection.show\(\)\nDETAIL:  Objects: function my_count\(\), view my_list\./,
+	'upgrade with objects using show(): refused, naming them');
+is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'connection'"), '1.0',
+	'still 1.0, show() unchanged');
+$node->safe_psql('upgrade', 'DROP VIEW public.my_list; DROP FUNCTION public.my_count()');
 
 $node->safe_psql('upgrade', 'ALTER EXTENSION connection UPDATE');
 is($node->safe_psql('upgrade', "SELECT extversion FROM pg_extension WHERE extname = 'connection'"), '1.1',
