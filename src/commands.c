@@ -38,6 +38,7 @@
 #include "http.h"
 #include "privileges.h"
 #include "registry.h"
+#include "validate.h"
 #include "wipe.h"
 
 PG_FUNCTION_INFO_V1(connection_create);
@@ -417,6 +418,7 @@ ConnCreate(const char *name, const char *category, const char *typname, Jsonb *j
 	if (reservation)
 		ConnDependAdopt(reservation, row->id);
 	ConnCacheInvalidate();
+	ConnValidateOnChange(name);
 }
 
 /*
@@ -628,6 +630,9 @@ connection_alter(PG_FUNCTION_ARGS)
 			ConnDependAdopt(reservation, row->id);
 		ConnCacheInvalidate();
 	}
+	/* new properties, or enabled again: do they work? */
+	if (row->enabled && (set || unset || (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))))
+		ConnValidateOnChange(row->name);
 	PG_RETURN_VOID();
 }
 

@@ -31,6 +31,7 @@
 #include "sts.h"
 #include "stscache.h"
 #include "transfer.h"
+#include "validate.h"
 
 bool		conn_log_usage = false;
 
@@ -94,6 +95,15 @@ ConnDefineGucs(void)
 							 &conn_log_usage,
 							 false,
 							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("connection.validate_on_change",
+							 "Runs connection.validate()'s checks after each create or change of properties.",
+							 "A WARNING for each check that fails; the connection is created or changed all the same.",
+							 &conn_validate_on_change,
+							 false,
+							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
 

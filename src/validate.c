@@ -32,6 +32,10 @@
  *	  for a Databricks personal access token), then one read-only call:
  *	  Unity Catalog's list of catalogs, the Iceberg catalog's /v1/config.
  *
+ * With connection.validate_on_change, create() and alter() (and execute()'s
+ * CREATE) run the same checks on what they just wrote, in their
+ * transaction, and a failed check is a WARNING instead of a row.
+ *
  * IDENTIFICATION
  *	  src/validate.c
  *
@@ -57,11 +61,15 @@
 #include "storage.h"
 #include "sign.h"
 #include "sts.h"
+#include "validate.h"
 #include "wipe.h"
 
 PG_FUNCTION_INFO_V1(connection_validate);
 
 #define FUNCTION_NAME "connection.validate()"
+
+/* GUC connection.validate_on_change */
+bool		conn_validate_on_change = false;
 
 /* validate()'s own context: what lasts from one check to the next */
 static MemoryContext check_memory = NULL;
@@ -82,6 +90,13 @@ typedef struct Check
 
 typedef void (*CheckFn) (Check *check);
 
+/* Where the checks' outcomes go: validate()'s rows, or warnings. */
+typedef struct Sink
+{
+	ReturnSetInfo *rsinfo;		/* NULL: a WARNING for each failed check */
+	const char *name;			/* the connection */
+} Sink;
+
 /* A check and what it runs on, for ConnTrySubtransaction. */
 typedef struct CheckCall
 {
@@ -98,12 +113,13 @@ call_check(void *arg)
 }
 
 /*
- * Run one check in a subtransaction and add its row.  An error becomes the
- * row's detail (message, and detail when there is one), but for a cancel,
- * a statement timeout or worse, which go on (ConnTrySubtransaction).
+ * Run one check in a subtransaction and add its row (or warn when it
+ * failed).  An error becomes the row's detail (message, and detail when
+ * there is one), but for a cancel, a statement timeout or worse, which go
+ * on (ConnTrySubtransaction).
  */
 static void
-run_check(ReturnSetInfo *rsinfo, const char *what, CheckFn fn, Check *check)
+run_check(Sink *sink, const char *what, CheckFn fn, Check *check)
 {
 	TimestampTz start = GetCurrentTimestamp();
 	CheckCall	call = {fn, check};
@@ -125,13 +141,21 @@ run_check(ReturnSetInfo *rsinfo, const char *what, CheckFn fn, Check *check)
 			check->detail = psprintf("%s. %s", check->detail, check->auth_hint);
 	}
 
+	if (sink->rsinfo == NULL)
+	{
+		if (!check->ok)
+			ereport(WARNING,
+					(errmsg("connection \"%s\" failed the check \"%s\"", sink->name, what),
+					 check->detail ? errdetail("%s", check->detail) : 0));
+		return;
+	}
 	values[0] = CStringGetTextDatum(what);
 	values[1] = BoolGetDatum(check->ok);
 	nulls[2] = check->detail == NULL;
 	if (check->detail)
 		values[2] = CStringGetTextDatum(check->detail);
 	values[3] = Float8GetDatum((double) (GetCurrentTimestamp() - start) / 1000.0);
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	tuplestore_putvalues(sink->rsinfo->setResult, sink->rsinfo->setDesc, values, nulls);
 }
 
 /*
@@ -518,16 +542,15 @@ trust_hint(ConnCloud cloud, const char *external_id)
 }
 
 /*
- * connection.validate(name, target)
- *		One row per check of the connection (see the file header); target is
- *		"bucket[/prefix]" for storage with keys.
+ * Run every check of connection name (see the file header); target is
+ * "bucket[/prefix]" for storage with keys.  With fcinfo, the checks are
+ * validate()'s rows, and having nothing to check is an error; without,
+ * failed checks are warnings and nothing to check is nothing to say.
  */
-Datum
-connection_validate(PG_FUNCTION_ARGS)
+static void
+run_checks(const char *name, const char *target, FunctionCallInfo fcinfo)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *name = ConnArgName(fcinfo, 0);
-	char	   *target = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Sink		sink = {NULL, name};
 	const ConnRow *row = ConnUsableRow(name, FUNCTION_NAME);
 	const char *type = pstrdup(row->type->name);
 	bool		role = ConnRowRoleMode(row);
@@ -575,15 +598,19 @@ connection_validate(PG_FUNCTION_ARGS)
 				 errmsg("a target is checked only for storage connections with keys"),
 				 errdetail("Connection \"%s\" is of type %s%s.", name, type,
 						   role ? " and assumes a role" : "")));
-	InitMaterializedSRF(fcinfo, 0);
+	if (fcinfo)
+	{
+		InitMaterializedSRF(fcinfo, 0);
+		sink.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	}
 	check_memory = CurrentMemoryContext;
 
 	if (strcmp(type, "DATABRICKS") == 0 || strcmp(type, "ICEBERG_REST") == 0)
 	{
 		bool		iceberg = strcmp(type, "ICEBERG_REST") == 0;
 
-		run_check(rsinfo, "OAuth access token", check_token, &check);
-		run_check(rsinfo, iceberg ? "read the catalog configuration (GET /v1/config)" :
+		run_check(&sink, "OAuth access token", check_token, &check);
+		run_check(&sink, iceberg ? "read the catalog configuration (GET /v1/config)" :
 				  "list catalogs (Unity Catalog)", check_catalog_call, &check);
 		checked = true;
 	}
@@ -591,7 +618,7 @@ connection_validate(PG_FUNCTION_ARGS)
 	if (role)
 	{
 		check.auth_hint = trust_hint(cloud, external_id);
-		run_check(rsinfo, psprintf("assume role %s", role_arn), check_assume, &check);
+		run_check(&sink, psprintf("assume role %s", role_arn), check_assume, &check);
 		check.auth_hint = NULL;
 		checked = true;
 	}
@@ -599,38 +626,82 @@ connection_validate(PG_FUNCTION_ARGS)
 	{
 		check.arg = lfirst(lc);
 		check.property = addr_property;
-		run_check(rsinfo, psprintf("reach %s %s", addr_what, check.arg), check_reach, &check);
+		run_check(&sink, psprintf("reach %s %s", addr_what, check.arg), check_reach, &check);
 		checked = true;
 	}
 	if (kafka_check)
 	{
-		run_check(rsinfo, kafka_check, check_kafka, &check);
+		run_check(&sink, kafka_check, check_kafka, &check);
 		checked = true;
 	}
 	if (identity)
 	{
-		run_check(rsinfo, psprintf("identity of the keys (%s STS GetCallerIdentity)", provider->label),
+		run_check(&sink, psprintf("identity of the keys (%s STS GetCallerIdentity)", provider->label),
 				  check_identity, &check);
 		checked = true;
 	}
 	if (storage)
 	{
 		check.arg = storage;
-		run_check(rsinfo, psprintf("storage connection %s", storage), check_storage, &check);
+		run_check(&sink, psprintf("storage connection %s", storage), check_storage, &check);
 		checked = true;
 	}
 	if (target)
 	{
 		check.arg = target;
-		run_check(rsinfo, psprintf("list %s", target), check_list, &check);
+		run_check(&sink, psprintf("list %s", target), check_list, &check);
 		checked = true;
 	}
-	if (!checked)
+	if (!checked && fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("nothing to check for connection \"%s\" without a target", name),
 				 provider ? errdetail("Its ENDPOINT is not on %s's domains, so %s STS is not asked whom its keys belong to; set STS_ENDPOINT to ask one.",
 									  provider->label, provider->label) : 0,
 				 errhint("Pass a \"bucket[/prefix]\" to list: connection.validate('%s', 'bucket/prefix').", name)));
+}
+
+/*
+ * connection.validate(name, target)
+ *		One row per check of the connection (see the file header); target is
+ *		"bucket[/prefix]" for storage with keys.
+ */
+Datum
+connection_validate(PG_FUNCTION_ARGS)
+{
+	char	   *name = ConnArgName(fcinfo, 0);
+	char	   *target = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	run_checks(name, target, fcinfo);
 	return (Datum) 0;
 }
+
+static void
+run_checks_warning(void *arg)
+{
+	run_checks((const char *) arg, NULL, NULL);
+}
+
+/*
+ * ConnValidateOnChange
+ *		With connection.validate_on_change, run validate()'s checks of a
+ *		connection just created or changed, in its transaction: a WARNING
+ *		for each that fails (the connection stays as it is; a role's trust
+ *		policy, say, can name the EXTERNAL_ID only after the create).  What
+ *		keeps the checks from running at all (a disabled storage connection
+ *		of a catalog) is a WARNING too; a cancel is not absorbed.
+ */
+void
+ConnValidateOnChange(const char *name)
+{
+	ErrorData  *edata;
+
+	if (!conn_validate_on_change)
+		return;
+	edata = ConnTrySubtransaction(run_checks_warning, (void *) name);
+	if (edata)
+		ereport(WARNING,
+				(errmsg("connection \"%s\" was not validated: %s", name, edata->message),
+				 edata->detail ? errdetail("%s", edata->detail) : 0));
+}
+

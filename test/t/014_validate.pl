@@ -252,6 +252,50 @@ like($stderr, qr/storage connection "oss" of connection "hms" is disabled/,
 	'a catalog whose storage is disabled is refused before any check');
 sql(q{SELECT connection.alter('oss', enabled => true)});
 
+# ------------------------------------------- connection.validate_on_change
+sub with_checks
+{
+	my ($sql) = @_;
+	# the library first: the log is scrubbed from the next statement on
+	my ($ret, $out, $err) = $node->psql('postgres', "LOAD 'connection'; SET connection.validate_on_change = on; $sql");
+	is($ret, 0, "with validate_on_change: $sql");
+	note($err);
+	return $err;
+}
+my $err = with_checks(qq{SELECT connection.create('k_on', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": ["127.0.0.1:$closed_port"]}')});
+like($err, qr/WARNING:  connection "k_on" failed the check "reach broker 127\.0\.0\.1:$closed_port"\nDETAIL:  could not connect to 127\.0\.0\.1:$closed_port: Connection refused/,
+	'validate_on_change: a create warns of each failed check');
+is(sql("SELECT count(*) FROM connection.show('k_on')"), '1', 'and the connection is created all the same');
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	qq{SELECT connection.create('k_off', 'STORAGE', 'KAFKA', '{"BOOTSTRAP_SERVERS": ["127.0.0.1:$closed_port"]}')});
+is($stderr, '', 'without the setting, nothing is checked');
+$err = with_checks(q{SELECT connection.alter('k_on', comment => 'only a comment')});
+unlike($err, qr/WARNING/, 'a change of comment is not checked');
+$err = with_checks(qq{SELECT connection.alter('k_on', set_properties => '{"BOOTSTRAP_SERVERS": ["127.0.0.1:$open_port"]}')});
+like($err, qr/WARNING:  connection "k_on" failed the check "Kafka metadata/, 'new properties are checked');
+unlike($err, qr/failed the check "reach broker/, 'and the broker now answers');
+$err = with_checks(q{SELECT connection.execute('CREATE STORAGE CONNECTION s3_on TYPE S3 ACCESS_KEY = ''} . $key{src}[0]
+	  . q{'' SECRET_KEY = ''wrong/Secret+5'' REGION = ''us-east-1'' STS_ENDPOINT = ''} . $emubase . q{''')});
+like($err, qr/WARNING:  connection "s3_on" failed the check "identity of the keys \(AWS STS GetCallerIdentity\)"\nDETAIL:  AWS STS did not say whom the keys of connection "s3_on" belong to: HTTP status 403/,
+	'execute()\'s CREATE is checked too, the provider\'s refusal in the warning');
+unlike($err, qr/wrong\/Secret/, 'no secret in the warning');
+emulator_control($emubase, roles => { 'arn:aws:iam::123456789012:role/reader' => 'SomeOtherId12345' });
+$err = with_checks(qq{SELECT connection.create('role_on', 'STORAGE', 'S3',
+	'{"ROLE_ARN": "arn:aws:iam::123456789012:role/reader", "REGION": "us-east-1", "SOURCE_CONNECTION": "src", "STS_ENDPOINT": "$emubase"}')});
+my $new_id = sql("SELECT connection.property('role_on', 'EXTERNAL_ID')");
+like($err, qr/WARNING:  connection "role_on" failed the check "assume role [^"]*"\nDETAIL:  .*add the condition \{"StringEquals": \{"sts:ExternalId": "\Q$new_id\E"\}\}/,
+	'a new role-based connection: the warning names the condition its trust policy needs');
+sql(q{SELECT connection.alter('oss', enabled => false)});
+$err = with_checks(qq{SELECT connection.create('hms_on', 'CATALOG', 'HMS',
+	'{"HIVE_METASTORE_URIS": "thrift://127.0.0.1:$open_port", "STORAGE_CONNECTION": "oss"}')});
+like($err, qr/WARNING:  connection "hms_on" was not validated: storage connection "oss" of connection "hms_on" is disabled/,
+	'a catalog whose storage is disabled: created, with a warning that it was not checked');
+sql(q{SELECT connection.alter('oss', enabled => true)});
+$err = with_checks(q{SELECT connection.alter('hdfs', enabled => false)});
+unlike($err, qr/WARNING/, 'disabling checks nothing');
+$err = with_checks(q{SET connection.sts_timeout = 200; SELECT connection.alter('hdfs', enabled => true)});
+like($err, qr/WARNING:  connection "hdfs" failed the check "reach name node/, 'enabling again checks');
+
 # hosts outside connection.allowed_hosts are not contacted
 set_and_reload($node, allowed_hosts => "127.0.0.1:$emuport");
 $out = rows('kafka');
@@ -261,7 +305,7 @@ like($out, qr/^reach broker 127\.0\.0\.1:$open_port\|f\|connection\.allowed_host
 # nothing secret reached the server log
 my $log = slurp_file($node->logfile);
 foreach my $secret ($key{oss}[1], $key{src}[1], 'not-the-secret', 'dbx-Secret-1', 'ice-Secret-2',
-	'dapi-pat-Secret-3', 'wrong-Secret-9')
+	'dapi-pat-Secret-3', 'wrong-Secret-9', 'wrong/Secret+5')
 {
 	unlike($log, qr/\Q$secret\E/, 'the server log holds no secret');
 }
