@@ -66,3 +66,9 @@ SELECT key, size FROM connection.list_objects('partner_bucket', 'partner-data/')
 CREATE TABLE demo_orders_back (LIKE demo_orders);
 COPY demo_orders_back FROM 'connection://partner_bucket/partner-data/orders.csv' WITH (FORMAT csv, HEADER);
 SELECT count(*) AS rows_back FROM demo_orders_back;
+
+-- Whose keys are these?  validate() asks the cloud's STS (GetCallerIdentity,
+-- signed with them; here the emulator, named by STS_ENDPOINT because this
+-- ENDPOINT is not Amazon's), and with a bucket also lists one object.
+SELECT connection.alter('lake_keys', set_properties => jsonb_build_object('STS_ENDPOINT', :'emu'));
+SELECT check_name, ok, detail FROM connection.validate('lake_keys', 'partner-data/orders');
