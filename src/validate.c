@@ -46,6 +46,7 @@
 #include "common/base64.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -113,6 +114,35 @@ call_check(void *arg)
 }
 
 /*
+ * s as text of the database's encoding, for a row or a report: what a
+ * service said may hold control characters or bytes of no character.
+ */
+static char *
+printable(const char *s)
+{
+	char	   *out = pstrdup(s);
+	char	   *p = out;
+	int			len = strlen(out);
+	int			encoding = GetDatabaseEncoding();
+
+	while (len > 0)
+	{
+		int			l = 1;
+
+		if ((unsigned char) *p < 0x20 || *p == 0x7f)
+			*p = '?';
+		else if (IS_HIGHBIT_SET(*p) && (l = pg_encoding_verifymbchar(encoding, p, len)) < 0)
+		{
+			*p = '?';
+			l = 1;
+		}
+		p += l;
+		len -= l;
+	}
+	return out;
+}
+
+/*
  * Run one check in a subtransaction and add its row (or warn when it
  * failed).  An error becomes the row's detail (message, and detail when
  * there is one), but for a cancel, a statement timeout or worse, which go
@@ -141,6 +171,8 @@ run_check(Sink *sink, const char *what, CheckFn fn, Check *check)
 			check->detail = psprintf("%s. %s", check->detail, check->auth_hint);
 	}
 
+	if (check->detail)
+		check->detail = printable(check->detail);
 	if (sink->rsinfo == NULL)
 	{
 		if (!check->ok)
@@ -192,9 +224,10 @@ static void
 check_kafka(Check *check)
 {
 	const ConnRow *row = same_row(check);
+	List	   *brokers = addresses(row, "BOOTSTRAP_SERVERS", false);
 
-	check->ok = ConnKafkaMetadata(row, addresses(row, "BOOTSTRAP_SERVERS", false),
-								  conn_sts_timeout, &check->detail);
+	ConnLogUsage(check->name, FUNCTION_NAME);
+	check->ok = ConnKafkaMetadata(row, brokers, conn_sts_timeout, &check->detail);
 }
 
 /* One AssumeRole call now. */
@@ -202,7 +235,11 @@ static void
 check_assume(Check *check)
 {
 	char	   *assumed;
-	TimestampTz expiration = ConnStsValidate(same_row(check), &assumed);
+	const ConnRow *row = same_row(check);
+	TimestampTz expiration;
+
+	ConnLogUsage(check->name, FUNCTION_NAME);
+	expiration = ConnStsValidate(row, &assumed);
 
 	check->ok = true;
 	check->detail = psprintf("%s%s%stemporary credentials valid until %s",
@@ -215,8 +252,10 @@ static void
 check_identity(Check *check)
 {
 	ConnStsIdentityResult who;
+	const ConnRow *row = same_row(check);
 
-	ConnStsIdentity(same_row(check), &who);
+	ConnLogUsage(check->name, FUNCTION_NAME);
+	ConnStsIdentity(row, &who);
 	check->ok = true;
 	check->detail = psprintf("account %s, %s%s%s", who.account, who.arn,
 							 who.user_id ? ", user id " : "", who.user_id ? who.user_id : "");
@@ -339,6 +378,7 @@ check_token(Check *check)
 	char	   *token;
 
 	ConnRowProps(row, &props, true);
+	ConnLogUsage(check->name, FUNCTION_NAME);
 	id = ConnPropValue(&props, databricks ? "CLIENT_ID" : "OAUTH_CLIENT_ID");
 	secret = ConnPropValue(&props, databricks ? "CLIENT_SECRET" : "OAUTH_CLIENT_SECRET");
 	pat = databricks ? ConnPropValue(&props, "ACCESS_TOKEN") : NULL;
