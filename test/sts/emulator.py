@@ -47,7 +47,8 @@ source connections' keys) or issued by an earlier AssumeRole (for presigned
 URLs).  The RoleArn must be a registered role and the ExternalId its own.
 
 Modes: ok, deny (403, AccessDenied), error500, slow (answers after "slow"
-seconds), garbage (200, not XML/JSON), truncated (200, half an answer),
+seconds), garbage (200, not XML/JSON), badbytes (403 with a message of a
+control character and bytes that are not UTF-8), truncated (200, half an answer),
 expired (credentials that expired an hour ago).
 
 Also, as commands: emulator.py verify-cos URL SECRET_ID SECRET_KEY checks a
@@ -733,7 +734,7 @@ class Handler(BaseHTTPRequestHandler):
         sys.stderr.write("emulator: %s %s\n" % (self.command, self.path.split("?")[0]))
 
     def reply(self, status, ctype, text, headers=None):
-        data = text.encode()
+        data = text if isinstance(text, bytes) else text.encode()
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         for name, value in (headers or {}).items():
@@ -836,6 +837,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(*error(403, "AccessDenied", "You are not authorized to assume this role"))
         if mode == "error500":
             return self.reply(*error(500, "InternalError", "We encountered an internal error"))
+        if mode == "badbytes":
+            text = error(403, "AccessDenied", "MARK")[2].encode()
+            return self.reply(403, "text/xml", text.replace(b"MARK", b"bell\x07 \xff\xfe not UTF-8 \xe2\x82"))
         if mode == "garbage":
             return self.reply(200, "text/html", "<html>\x01 proxy says hello {not json")
         try:

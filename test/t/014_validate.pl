@@ -174,6 +174,12 @@ my $after = emulator_stats($emubase)->{calls};
 is($after->{identity} - ($before->{identity} // 0), 6, 'six GetCallerIdentity calls reached the emulator');
 is($after->{aws} + $after->{aliyun} + $after->{tencent}, $before->{aws} + $before->{aliyun} + $before->{tencent},
 	'and no AssumeRole');
+# what a service says is made printable text of the database's encoding
+emulator_control($emubase, mode => 'badbytes');
+$out = sql("SELECT detail FROM connection.validate('s3_id')");
+like($out, qr/error code "AccessDenied": bell\?? \?\? not UTF-8 \?\? \(Check/,
+	'a control character and bytes of no character in an answer become "?"');
+emulator_control($emubase, mode => 'ok');
 $out = rows('s3_id', 'lake/events');
 like($out, qr/^identity of the keys [^|]*\|t\|.*\nlist lake\/events\|/s, 'with a target: the identity, then the listing');
 is(sql("SET ROLE app; SELECT ok FROM connection.validate('s3_id')"), 't', 'a role with USAGE asks too');

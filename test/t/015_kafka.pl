@@ -190,6 +190,12 @@ like($node->safe_psql('postgres', "SET ROLE app; SELECT ok FROM connection.valid
 ($ret, $stdout, $stderr) = $node->psql('postgres', "SET ROLE outsider; SELECT * FROM connection.validate('k_scram')");
 like($stderr, qr/permission denied for connection k_scram/, 'a role without USAGE cannot');
 
+# connection.log_usage: the check that used the password says so
+$node->safe_psql('postgres',
+	"SET connection.log_usage = on; SET ROLE app; SELECT count(*) FROM connection.validate('k_scram')");
+like(slurp_file($node->logfile), qr/role "app" used the credentials of connection "k_scram" through connection\.validate\(\)/,
+	'log_usage: a usage line for validate()');
+
 # nothing secret reached the server log, nor librdkafka's lines
 my $log = slurp_file($node->logfile);
 foreach my $secret ('alice-Secret-1', 'wrong-Secret-2', 'wrong-Secret-3', 'key-Secret-8', 'ENCRYPTED PRIVATE KEY')
