@@ -7,13 +7,14 @@ use warnings FATAL => 'all';
 use Exporter 'import';
 use FindBin;
 use HTTP::Tiny;
+use IO::Socket::INET;
 use IPC::Run;
 use JSON::PP;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
 our @EXPORT = qw(new_key write_keys start_node set_and_reload fails_with memory_holds
-  start_server start_emulator emulator_control emulator_stats);
+  start_server start_emulator emulator_control emulator_stats closed_port);
 
 my @servers;
 END { local $?; $_->kill_kill foreach @servers; }
@@ -56,6 +57,16 @@ sub emulator_stats
 {
 	my ($base) = @_;
 	return decode_json($http->get("$base/_stats")->{content});
+}
+
+# A port of 127.0.0.1 nobody listens on (one just closed).
+sub closed_port
+{
+	my $gone = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)
+	  or die "listen: $!";
+	my $port = $gone->sockport;
+	$gone->close;
+	return $port;
 }
 
 # A fresh random 256-bit key in hex.

@@ -40,10 +40,7 @@ for (1 .. 8)
 	my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $full_port, Blocking => 0);
 	push @fillers, $c if $c;
 }
-# a port nobody listens on
-my $gone = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1) or die;
-my $closed_port = $gone->sockport;
-$gone->close;
+my $closed_port = closed_port();
 
 write_keys("$dir/key", new_key());
 my $node = start_node('validate', "$dir/key",

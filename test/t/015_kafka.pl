@@ -68,9 +68,7 @@ sub stats
 my $silent = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5, ReuseAddr => 1)
   or die "listen: $!";
 my $silent_port = $silent->sockport;
-my $gone = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1) or die;
-my $closed_port = $gone->sockport;
-$gone->close;
+my $closed_port = closed_port();
 
 write_keys("$dir/key", new_key());
 my $node = start_node('kafka', "$dir/key",
