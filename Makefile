@@ -31,6 +31,7 @@ OBJS = \
 	src/objects.o \
 	src/transfer.o \
 	src/kafka.o \
+	src/hms.o \
 	src/validate.o
 PGFILEDESC = "connection - named CONNECTION objects with encrypted credentials"
 

@@ -1096,13 +1096,15 @@ ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property
  */
 
 /*
- * Connect one socket to one address within the time left: 0, an errno, or
- * -1 when a cancel or a termination is pending (the caller, having freed
- * what it holds, lets CHECK_FOR_INTERRUPTS act).  The socket is closed on
- * every path.
+ * ConnTcpConnect
+ *		Connect a non-blocking socket to one address within the time left:
+ *		0 and the socket in *sockp, or an errno, or -1 when a cancel or a
+ *		termination is pending (the caller, having freed what it holds, lets
+ *		CHECK_FOR_INTERRUPTS act).  The socket is closed on every path but
+ *		success.
  */
-static int
-connect_one(const ConnSockAddr *sa, TimestampTz deadline)
+int
+ConnTcpConnect(const ConnSockAddr *sa, TimestampTz deadline, pgsocket *sockp)
 {
 	pgsocket	sock = socket(sa->family, SOCK_STREAM, 0);
 	int			err = 0;
@@ -1148,7 +1150,10 @@ connect_one(const ConnSockAddr *sa, TimestampTz deadline)
 			}
 		}
 	}
-	closesocket(sock);
+	if (err != 0)
+		closesocket(sock);
+	else
+		*sockp = sock;
 	return err;
 }
 
@@ -1211,7 +1216,7 @@ ConnTcpAdmitted(const char *authority, const char *property, ConnSockAddr **addr
  * ConnTcpReach
  *		Open a TCP connection to authority ("host:port", what property names)
  *		within timeout_ms and close it at once, to an address
- *		ConnTcpAdmitted gives.  The wait for the connection is
+ *		ConnTcpAdmitted gives (ConnTcpConnect).  The wait for the connection is
  *		interruptible; resolving the name is not (getaddrinfo), so a slow
  *		resolver may make it exceed timeout_ms.  Returns NULL when it
  *		connected, else why not, in words that name the address and never
@@ -1230,7 +1235,11 @@ ConnTcpReach(const char *authority, const char *property, int timeout_ms)
 		return why;
 	for (int i = 0; i < naddrs; i++)
 	{
-		err = connect_one(&addrs[i], deadline);
+		pgsocket	sock;
+
+		err = ConnTcpConnect(&addrs[i], deadline, &sock);
+		if (err == 0)
+			closesocket(sock);
 		if (err == 0 || err == -1)
 			break;
 	}

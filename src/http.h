@@ -14,6 +14,7 @@
 
 #include <sys/socket.h>
 
+#include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
 #include "utils/guc.h"
 
@@ -109,6 +110,7 @@ typedef struct ConnSockAddr
 
 extern char *ConnTcpAdmitted(const char *authority, const char *property,
 							 ConnSockAddr **addrs, int *naddrs);
+extern int	ConnTcpConnect(const ConnSockAddr *sa, TimestampTz deadline, pgsocket *sockp);
 extern char *ConnTcpReach(const char *authority, const char *property, int timeout_ms);
 extern void ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property,
 							const char *url, List *headers, const char *body,

@@ -26,8 +26,8 @@
  *	  one listing of at most one object there;
  *	- KAFKA, HDFS, HMS: a TCP connection to every listed address within
  *	  connection.sts_timeout; KAFKA also a metadata request through
- *	  librdkafka with its security settings (kafka.c); HMS also its storage
- *	  connection;
+ *	  librdkafka with its security settings (kafka.c); HMS also a call of
+ *	  get_all_databases() over Thrift (hms.c) and its storage connection;
  *	- DATABRICKS, ICEBERG_REST: the OAuth client-credentials exchange (none
  *	  for a Databricks personal access token), then one read-only call:
  *	  Unity Catalog's list of catalogs, the Iceberg catalog's /v1/config.
@@ -56,6 +56,7 @@
 #include "connection.h"
 #include "credentials.h"
 #include "crypto.h"
+#include "hms.h"
 #include "http.h"
 #include "kafka.h"
 #include "provider.h"
@@ -228,6 +229,22 @@ check_kafka(Check *check)
 
 	ConnLogUsage(check->name, FUNCTION_NAME);
 	check->ok = ConnKafkaMetadata(row, brokers, conn_sts_timeout, &check->detail);
+}
+
+/* A metastore's list of databases, over Thrift. */
+static void
+check_hms(Check *check)
+{
+	const ConnRow *row = same_row(check);
+
+	/* present exactly when KERBEROS_PRINCIPAL is, which is not plain */
+	if (ConnJsonbString(&row->plain->root, "METASTORE_PRINCIPAL"))
+	{
+		check->detail = pstrdup("not checked: the metastore wants SASL with Kerberos, and validate() obtains no Kerberos ticket");
+		return;
+	}
+	check->ok = ConnHmsDatabases(addresses(row, "HIVE_METASTORE_URIS", true), conn_sts_timeout,
+								 &check->detail);
 }
 
 /* One AssumeRole call now. */
@@ -672,6 +689,11 @@ run_checks(const char *name, const char *target, FunctionCallInfo fcinfo)
 	if (kafka_check)
 	{
 		run_check(&sink, kafka_check, check_kafka, &check);
+		checked = true;
+	}
+	if (strcmp(type, "HMS") == 0)
+	{
+		run_check(&sink, "Hive metastore get_all_databases() (Thrift)", check_hms, &check);
 		checked = true;
 	}
 	if (identity)

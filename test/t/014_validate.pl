@@ -1,15 +1,19 @@
 # connection.validate() against servers on 127.0.0.1: TCP listeners for
-# KAFKA, HDFS and HMS (open, refused, full backlog for a timeout), the STS
-# emulator for a role (its trust policy with and without the connection's
-# EXTERNAL_ID) and its OSS object API for keys with a bucket.  Every failure
-# is a row, never an error nor a secret; a cancel is not absorbed; only
-# roles with USAGE may ask; hosts outside connection.allowed_hosts are not
-# contacted.
+# KAFKA, HDFS and HMS (open, refused, full backlog for a timeout), Hive
+# metastores speaking Thrift (test/hms/metastore.py, in each of its
+# modes), the STS emulator for a role (its trust policy with and without
+# the connection's EXTERNAL_ID), for GetCallerIdentity of the three clouds
+# and its OSS object API for keys with a bucket, and its OAuth endpoints
+# for DATABRICKS and ICEBERG_REST; connection.validate_on_change.  Every
+# failure is a row (or a warning), never an error nor a secret; a cancel is
+# not absorbed; only roles with USAGE may ask; hosts outside
+# connection.allowed_hosts are not contacted.
 use strict;
 use warnings FATAL => 'all';
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use JSON::PP;
 use Test::More;
 use FindBin;
 use lib "$FindBin::RealBin/../perl";
@@ -28,7 +32,7 @@ my $emubase = start_emulator($dir, '--data-dir', "$dir", '--bucket', 'lake',
 my ($emuport) = $emubase =~ /:(\d+)$/;
 
 # listeners: one that accepts, one whose backlog is full (connects hang)
-my $open = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5, ReuseAddr => 1)
+my $open = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 128, ReuseAddr => 1)
   or die "listen: $!";
 my $open_port = $open->sockport;
 my $full = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 0, ReuseAddr => 1)
@@ -133,6 +137,50 @@ like($stderr, qr/canceling statement due to statement timeout/, 'statement_timeo
 $out = rows('hms');
 like($out, qr/^reach metastore 127\.0\.0\.1:$open_port\|t\|/m, 'hms: the metastore is reached');
 like($out, qr/^storage connection oss\|t\|/m, 'hms: its storage connection is usable');
+
+# ------------------------------------- HMS: get_all_databases() over Thrift
+my %hms;
+foreach my $mode (qw(ok meta unknown framed close huge))
+{
+	$hms{$mode} = start_server($dir, "hms_$mode", "$dir/hms_$mode.port", 'python3',
+		"$FindBin::RealBin/../hms/metastore.py", '--port-file', "$dir/hms_$mode.port", '--mode', $mode,
+		'--databases', 'default,sales,web_logs,ml,finance,archive', '--stats-file', "$dir/hms_$mode.stats");
+	sql(qq{SELECT connection.create('hms_$mode', 'CATALOG', 'HMS',
+	  '{"HIVE_METASTORE_URIS": "thrift://127.0.0.1:$hms{$mode}", "STORAGE_CONNECTION": "oss"}')});
+}
+sub thrift_row
+{
+	my ($conn) = @_;
+	my ($row) = rows($conn) =~ /^Hive metastore get_all_databases\(\) \(Thrift\)\|(.*)$/m;
+	return $row // '';
+}
+is(thrift_row('hms_ok'), "t|6 databases: default, sales, web_logs, ml, finance, ... (answered by 127.0.0.1:$hms{ok})",
+	'hms: the metastore names its databases (a field it does not know is skipped)');
+like(thrift_row('hms_meta'), qr/^f\|the metastore at 127\.0\.0\.1:\d+ answered with a MetaException: metastore database is down$/,
+	'hms: a MetaException');
+like(thrift_row('hms_unknown'), qr/^f\|the metastore at 127\.0\.0\.1:\d+ refused get_all_databases\(\): Invalid method name: 'get_all_databases'$/,
+	'hms: an application exception');
+like(thrift_row('hms_framed'), qr/^f\|the metastore at 127\.0\.0\.1:\d+ did not answer in Thrift's binary protocol: The answer begins with 0x[0-9a-f]{8}, not a strict binary protocol message \(a framed transport/,
+	'hms: a framed answer is named as such');
+like(thrift_row('hms_close'), qr/^f\|the metastore at 127\.0\.0\.1:\d+ closed the connection before it answered/,
+	'hms: a metastore that hangs up');
+like(thrift_row('hms_huge'), qr/^f\|.*A string is longer than the answer may be\.$/, 'hms: an answer past the bound is refused');
+like(thrift_row('hms'), qr/^f\|the metastore at 127\.0\.0\.1:$open_port did not answer within 1000 ms$/,
+	'hms: a listener that never answers: the timeout');
+sql(qq{SELECT connection.create('hms_two', 'CATALOG', 'HMS',
+	'{"HIVE_METASTORE_URIS": "thrift://127.0.0.1:$closed_port,thrift://127.0.0.1:$hms{ok}", "STORAGE_CONNECTION": "oss"}')});
+like(thrift_row('hms_two'), qr/^t\|6 databases: .* \(answered by 127\.0\.0\.1:$hms{ok}\)$/,
+	'hms: the first metastore that accepts answers');
+my $calls = decode_json(slurp_file("$dir/hms_ok.stats"))->{calls};
+sql(qq{SELECT connection.create('hms_krb', 'CATALOG', 'HMS',
+	'{"HIVE_METASTORE_URIS": "thrift://127.0.0.1:$hms{ok}", "STORAGE_CONNECTION": "oss",
+	  "KERBEROS_PRINCIPAL": "loader\@EXAMPLE.COM", "KERBEROS_KEYTAB": "a2V5dGFi",
+	  "METASTORE_PRINCIPAL": "hive/_HOST\@EXAMPLE.COM"}')});
+like(thrift_row('hms_krb'), qr/^f\|not checked: the metastore wants SASL with Kerberos/, 'hms: Kerberos is said not to be checked');
+is(decode_json(slurp_file("$dir/hms_ok.stats"))->{calls}, $calls, 'and the metastore was not called');
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	"SET connection.sts_timeout = 20000; SET statement_timeout = 300; SELECT * FROM connection.validate('hms')");
+like($stderr, qr/canceling statement due to statement timeout/, 'hms: statement_timeout cancels the wait for an answer');
 
 # ------------------------------------------------ keys with a bucket
 $out = rows('oss', 'lake/events');
