@@ -12,8 +12,10 @@
  * say).  It is read with bounds: at most HMS_MAX_ANSWER bytes, strings
  * within them, structures nested at most HMS_MAX_DEPTH deep; fields it does
  * not know are skipped.  Every wait, for the connection, the write and the
- * answer, ends at the deadline or when a cancel or a termination is
- * pending; the socket is closed on every path.
+ * answer, ends at the deadline (one for the whole call, whatever the
+ * number of addresses), and serves interrupts: a cancel or a termination
+ * ends it; the socket is closed on every path.  What the metastore says
+ * in words (an exception's message, database names) is cut short.
  *
  * A metastore that wants SASL (Kerberos: the connection has a
  * KERBEROS_PRINCIPAL) is not called: the server obtains no Kerberos
@@ -42,8 +44,12 @@
 #define HMS_MAX_ANSWER (1024 * 1024)
 #define HMS_MAX_DEPTH 16
 
-/* how many database names the detail shows */
+/* how many database names the detail shows, and how much of each */
 #define HMS_SHOWN_NAMES 5
+#define HMS_SHOWN_BYTES 64
+
+/* how much of an exception's message is shown */
+#define HMS_MESSAGE_BYTES 256
 
 /* Thrift's binary protocol */
 #define T_VERSION_1 0x80010000U
@@ -77,17 +83,17 @@ typedef struct Peer
 	int			pos;			/* what of it was parsed */
 } Peer;
 
-/* Wait for the socket (events), within the deadline; false: cancel pending. */
-static bool
+/* Wait for the socket (events) within the deadline, serving interrupts. */
+static void
 wait_socket(Peer *p, int events)
 {
 	for (;;)
 	{
-		long		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), p->deadline);
+		long		left;
 		int			rc;
 
-		if (QueryCancelPending || ProcDiePending)
-			return false;
+		CHECK_FOR_INTERRUPTS();
+		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), p->deadline);
 		if (left <= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
@@ -97,7 +103,7 @@ wait_socket(Peer *p, int events)
 		if (rc & WL_LATCH_SET)
 			ResetLatch(MyLatch);
 		if (rc & events)
-			return true;
+			return;
 	}
 }
 
@@ -108,9 +114,8 @@ send_all(Peer *p, const char *data, int len)
 	{
 		ssize_t		n;
 
-		if (!wait_socket(p, WL_SOCKET_WRITEABLE))
-			return;
-		n = send(p->sock, data, len, 0);
+		wait_socket(p, WL_SOCKET_WRITEABLE);
+		n = send(p->sock, data, len, MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			continue;
 		if (n < 0)
@@ -131,8 +136,8 @@ malformed(Peer *p, const char *why)
 			 errdetail_internal("%s", why)));
 }
 
-/* Have n more bytes of the answer at p->pos (or a cancel pending). */
-static bool
+/* Have n more bytes of the answer at p->pos. */
+static void
 need(Peer *p, int64 n)
 {
 	while (p->in.len - p->pos < n)
@@ -142,8 +147,7 @@ need(Peer *p, int64 n)
 
 		if ((int64) p->pos + n > HMS_MAX_ANSWER)
 			malformed(p, psprintf("The answer is longer than %d bytes.", HMS_MAX_ANSWER));
-		if (!wait_socket(p, WL_SOCKET_READABLE))
-			return false;
+		wait_socket(p, WL_SOCKET_READABLE);
 		got = recv(p->sock, buf, sizeof(buf), 0);
 		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			continue;
@@ -151,88 +155,84 @@ need(Peer *p, int64 n)
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 errmsg("could not read from the metastore at %s: %m", p->authority)));
-		if (got == 0)
+		if (got == 0 && p->in.len == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 errmsg("the metastore at %s closed the connection before it answered", p->authority),
 					 errhint("A metastore with a framed transport or SASL closes plain calls.")));
+		if (got == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CONNECTION_FAILURE),
+					 errmsg("the metastore at %s closed the connection in the middle of its answer", p->authority)));
 		appendBinaryStringInfo(&p->in, buf, got);
 	}
-	return true;
 }
 
-/*
- * The readers: each returns false when a cancel is pending (the caller
- * returns at once), and reports a malformed or cut answer.
- */
-static bool
-get_bytes(Peer *p, int n, const unsigned char **out)
+/* The readers: each reports a malformed or cut answer. */
+static const unsigned char *
+get_bytes(Peer *p, int n)
 {
-	if (!need(p, n))
-		return false;
-	*out = (const unsigned char *) p->in.data + p->pos;
+	const unsigned char *b;
+
+	need(p, n);
+	b = (const unsigned char *) p->in.data + p->pos;
 	p->pos += n;
-	return true;
+	return b;
 }
 
-static bool
-get_i8(Peer *p, int *v)
+static int
+get_i8(Peer *p)
 {
-	const unsigned char *b;
-
-	if (!get_bytes(p, 1, &b))
-		return false;
-	*v = b[0];
-	return true;
+	return get_bytes(p, 1)[0];
 }
 
-static bool
-get_i16(Peer *p, int *v)
+static int
+get_i16(Peer *p)
 {
-	const unsigned char *b;
+	const unsigned char *b = get_bytes(p, 2);
 
-	if (!get_bytes(p, 2, &b))
-		return false;
-	*v = (int16) ((b[0] << 8) | b[1]);
-	return true;
+	return (int16) ((b[0] << 8) | b[1]);
 }
 
-static bool
-get_u32(Peer *p, uint32 *v)
+static uint32
+get_u32(Peer *p)
 {
-	const unsigned char *b;
+	const unsigned char *b = get_bytes(p, 4);
 
-	if (!get_bytes(p, 4, &b))
-		return false;
-	*v = ((uint32) b[0] << 24) | ((uint32) b[1] << 16) | ((uint32) b[2] << 8) | b[3];
-	return true;
+	return ((uint32) b[0] << 24) | ((uint32) b[1] << 16) | ((uint32) b[2] << 8) | b[3];
 }
 
-static bool
-get_string(Peer *p, char **s)
+/* A string, of which at most keep bytes are kept. */
+static char *
+get_string(Peer *p, int keep)
 {
-	uint32		len;
+	uint32		len = get_u32(p);
 	const unsigned char *b;
 
-	if (!get_u32(p, &len))
-		return false;
 	if (len > HMS_MAX_ANSWER)
 		malformed(p, "A string is longer than the answer may be.");
-	if (!get_bytes(p, (int) len, &b))
-		return false;
-	*s = pnstrdup((const char *) b, len);
-	return true;
+	b = get_bytes(p, (int) len);
+	return pnstrdup((const char *) b, Min(len, (uint32) keep));
+}
+
+/* A count of elements, each at least one byte long. */
+static uint32
+get_count(Peer *p)
+{
+	uint32		n = get_u32(p);
+
+	if (n > HMS_MAX_ANSWER)
+		malformed(p, "A collection has more elements than the answer may hold.");
+	return n;
 }
 
 /* Skip a value of type type. */
-static bool
+static void
 skip(Peer *p, int type, int depth)
 {
-	const unsigned char *b;
 	uint32		n;
 	int			t1;
 	int			t2;
-	int			id;
 
 	if (depth > HMS_MAX_DEPTH)
 		malformed(p, "Structures nest too deep.");
@@ -240,133 +240,112 @@ skip(Peer *p, int type, int depth)
 	{
 		case T_BOOL:
 		case T_BYTE:
-			return get_bytes(p, 1, &b);
+			(void) get_bytes(p, 1);
+			break;
 		case T_I16:
-			return get_bytes(p, 2, &b);
+			(void) get_bytes(p, 2);
+			break;
 		case T_I32:
-			return get_bytes(p, 4, &b);
+			(void) get_bytes(p, 4);
+			break;
 		case T_DOUBLE:
 		case T_I64:
-			return get_bytes(p, 8, &b);
+			(void) get_bytes(p, 8);
+			break;
 		case T_STRING:
-			if (!get_u32(p, &n))
-				return false;
-			if (n > HMS_MAX_ANSWER)
-				malformed(p, "A string is longer than the answer may be.");
-			return get_bytes(p, (int) n, &b);
+			(void) get_string(p, 0);
+			break;
 		case T_STRUCT:
-			for (;;)
+			while ((t1 = get_i8(p)) != T_STOP)
 			{
-				if (!get_i8(p, &t1))
-					return false;
-				if (t1 == T_STOP)
-					return true;
-				if (!get_i16(p, &id) || !skip(p, t1, depth + 1))
-					return false;
+				(void) get_i16(p);
+				skip(p, t1, depth + 1);
 			}
+			break;
 		case T_MAP:
-			if (!get_i8(p, &t1) || !get_i8(p, &t2) || !get_u32(p, &n))
-				return false;
-			if (n > HMS_MAX_ANSWER)
-				malformed(p, "A map has more entries than the answer may hold.");
+			t1 = get_i8(p);
+			t2 = get_i8(p);
+			n = get_count(p);
 			for (uint32 i = 0; i < n; i++)
-				if (!skip(p, t1, depth + 1) || !skip(p, t2, depth + 1))
-					return false;
-			return true;
+			{
+				skip(p, t1, depth + 1);
+				skip(p, t2, depth + 1);
+			}
+			break;
 		case T_SET:
 		case T_LIST:
-			if (!get_i8(p, &t1) || !get_u32(p, &n))
-				return false;
-			if (n > HMS_MAX_ANSWER)
-				malformed(p, "A list has more elements than the answer may hold.");
+			t1 = get_i8(p);
+			n = get_count(p);
 			for (uint32 i = 0; i < n; i++)
-				if (!skip(p, t1, depth + 1))
-					return false;
-			return true;
+				skip(p, t1, depth + 1);
+			break;
 		default:
 			malformed(p, psprintf("Unknown field type %d.", type));
 	}
-	return false;
 }
 
 /* The message of an exception struct (field 1, a string), or NULL. */
-static bool
-exception_message(Peer *p, char **message)
+static char *
+exception_message(Peer *p)
 {
-	*message = NULL;
-	for (;;)
-	{
-		int			type;
-		int			id;
+	char	   *message = NULL;
+	int			type;
 
-		if (!get_i8(p, &type))
-			return false;
-		if (type == T_STOP)
-			return true;
-		if (!get_i16(p, &id))
-			return false;
+	while ((type = get_i8(p)) != T_STOP)
+	{
+		int			id = get_i16(p);
+
 		if (id == 1 && type == T_STRING)
-		{
-			if (!get_string(p, message))
-				return false;
-		}
-		else if (!skip(p, type, 1))
-			return false;
+			message = get_string(p, HMS_MESSAGE_BYTES);
+		else
+			skip(p, type, 1);
 	}
+	return message;
 }
 
 /*
  * The answer's result struct: the names (field 0), or the MetaException
- * (field 1) reported.  False when a cancel is pending.
+ * (field 1) reported.
  */
-static bool
-read_result(Peer *p, List **names)
+static List *
+read_result(Peer *p)
 {
-	for (;;)
-	{
-		int			type;
-		int			id;
+	List	   *names = NIL;
+	bool		found = false;
+	int			type;
 
-		if (!get_i8(p, &type))
-			return false;
-		if (type == T_STOP)
-			return true;
-		if (!get_i16(p, &id))
-			return false;
-		if (id == 0 && type == T_LIST)
+	while ((type = get_i8(p)) != T_STOP)
+	{
+		int			id = get_i16(p);
+
+		if (id == 0 && type == T_LIST && !found)
 		{
-			int			etype;
 			uint32		n;
 
-			if (!get_i8(p, &etype) || !get_u32(p, &n))
-				return false;
-			if (etype != T_STRING)
+			if (get_i8(p) != T_STRING)
 				malformed(p, "The list of databases is not a list of strings.");
-			if (n > HMS_MAX_ANSWER / 4)
-				malformed(p, "The list of databases is longer than the answer may hold.");
+			n = get_count(p);
 			for (uint32 i = 0; i < n; i++)
-			{
-				char	   *name;
-
-				if (!get_string(p, &name))
-					return false;
-				*names = lappend(*names, name);
-			}
+				names = lappend(names, get_string(p, HMS_SHOWN_BYTES));
+			found = true;
 		}
 		else if (id == 1 && type == T_STRUCT)
 		{
-			char	   *message;
+			char	   *message = exception_message(p);
 
-			if (!exception_message(p, &message))
-				return false;
 			ereport(ERROR,
-					(errcode(ERRCODE_CONNECTION_FAILURE),
-					 errmsg("the metastore at %s answered with a MetaException: %s", p->authority,
-							message ? message : "(no message)")));
+					(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+					 errmsg("the metastore at %s answered with a MetaException", p->authority),
+					 errdetail("%s", message ? message : "(no message)")));
 		}
-		else if (!skip(p, type, 1))
-			return false;
+		else if (id == 0)
+			malformed(p, "The result is not one list of strings.");
+		else
+			skip(p, type, 1);
 	}
+	if (!found)
+		malformed(p, "The answer holds neither the databases nor a MetaException.");
+	return names;
 }
 
 /* Append a 32-bit integer in network order. */
@@ -378,9 +357,9 @@ put_u32(StringInfo buf, uint32 v)
 	appendBinaryStringInfo(buf, (const char *) b, 4);
 }
 
-/* Call get_all_databases on a connected peer; false when a cancel is pending. */
-static bool
-call(Peer *p, List **names)
+/* Call get_all_databases on a connected peer: the database names. */
+static List *
+call(Peer *p)
 {
 	StringInfoData out;
 	uint32		version;
@@ -392,34 +371,29 @@ call(Peer *p, List **names)
 	put_u32(&out, T_VERSION_1 | T_CALL);
 	put_u32(&out, len);
 	appendBinaryStringInfo(&out, METHOD, len);
-	put_u32(&out, 1);	/* seqid */
+	put_u32(&out, 1);			/* seqid */
 	appendStringInfoChar(&out, T_STOP); /* no arguments */
 	send_all(p, out.data, out.len);
-	if (QueryCancelPending || ProcDiePending)
-		return false;
 
-	if (!get_u32(p, &version))
-		return false;
+	version = get_u32(p);
 	if ((version & T_VERSION_MASK) != T_VERSION_1)
-		malformed(p, psprintf("The answer begins with 0x%08x, not a strict binary protocol message (a framed transport, or another protocol?).", version));
-	if (!get_string(p, &method) || !get_u32(p, &seqid))
-		return false;
+		malformed(p, "The answer is not a message of the strict binary protocol (the metastore may want SASL or a framed transport).");
+	method = get_string(p, HMS_MESSAGE_BYTES);
+	seqid = get_u32(p);
 	if (strcmp(method, METHOD) != 0 || seqid != 1)
 		malformed(p, "The answer is not that of the call.");
 	if ((version & 0xff) == T_EXCEPTION)
 	{
-		char	   *message;
+		char	   *message = exception_message(p);
 
-		if (!exception_message(p, &message))
-			return false;
 		ereport(ERROR,
-				(errcode(ERRCODE_CONNECTION_FAILURE),
-				 errmsg("the metastore at %s refused %s(): %s", p->authority, METHOD,
-						message ? message : "(no message)")));
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("the metastore at %s refused %s()", p->authority, METHOD),
+				 errdetail("%s", message ? message : "(no message)")));
 	}
 	if ((version & 0xff) != T_REPLY)
 		malformed(p, psprintf("The answer is a message of type %u.", version & 0xff));
-	return read_result(p, names);
+	return read_result(p);
 }
 
 /* "N databases: a, b, ... (answered by host:port)" */
@@ -449,45 +423,42 @@ names_detail(List *names, const char *authority)
 /*
  * ConnHmsDatabases
  *		Call get_all_databases() on the first of the metastores
- *		(authorities: "host:port" strings) that accepts a connection, within
- *		timeout_ms for each.  Returns whether it answered, and in *detail how
- *		many databases it named (and the first few), or why none could be
- *		called; what the metastore answered otherwise is reported.
+ *		(authorities: "host:port" strings, each of which
+ *		connection.allowed_hosts must admit) that accepts a connection,
+ *		within timeout_ms in all.  Returns whether it answered, and in
+ *		*detail how many databases it named (and the first few), or why
+ *		none could be called; what the metastore answered otherwise is
+ *		reported.
  */
 bool
 ConnHmsDatabases(List *authorities, int timeout_ms, char **detail)
 {
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
 	ListCell   *lc;
 
-	*detail = NULL;
+	*detail = pstrdup("no metastore address to call");
 	foreach(lc, authorities)
 	{
 		Peer		p;
 		ConnSockAddr *addrs;
 		int			naddrs;
 		int			err = ECONNREFUSED;
-		List	   *names = NIL;
-		volatile bool done = false;
 		char	   *why;
+		List	   *names;
 
 		memset(&p, 0, sizeof(p));
 		p.authority = lfirst(lc);
 		p.timeout_ms = timeout_ms;
-		p.deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+		p.deadline = deadline;
+		initStringInfo(&p.in);
 		why = ConnTcpAdmitted(p.authority, "HIVE_METASTORE_URIS", &addrs, &naddrs);
 		if (why)
 		{
 			*detail = why;
 			continue;
 		}
-		for (int i = 0; i < naddrs; i++)
-		{
-			err = ConnTcpConnect(&addrs[i], p.deadline, &p.sock);
-			if (err == 0 || err == -1)
-				break;
-		}
-		if (err == -1)
-			break;
+		for (int i = 0; i < naddrs && err != 0; i++)
+			err = ConnTcpConnect(&addrs[i], deadline, &p.sock);
 		if (err != 0)
 		{
 			*detail = err == ETIMEDOUT ?
@@ -496,23 +467,17 @@ ConnHmsDatabases(List *authorities, int timeout_ms, char **detail)
 			continue;
 		}
 
-		initStringInfo(&p.in);
 		PG_TRY();
 		{
-			done = call(&p, &names);
+			names = call(&p);
 		}
 		PG_FINALLY();
 		{
 			closesocket(p.sock);
 		}
 		PG_END_TRY();
-		if (!done)
-			break;				/* a cancel */
 		*detail = names_detail(names, p.authority);
 		return true;
 	}
-	CHECK_FOR_INTERRUPTS();
-	if (*detail == NULL)
-		*detail = pstrdup("no metastore address to call");
 	return false;
 }

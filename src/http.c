@@ -1095,19 +1095,47 @@ ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property
  * ---------------------------------------------------------------------
  */
 
+/* Wait until sock connects or deadline passes; serves interrupts. */
+static int
+await_connect(pgsocket sock, TimestampTz deadline)
+{
+	for (;;)
+	{
+		long		left;
+		int			rc;
+		int			err = 0;
+		socklen_t	len = sizeof(err);
+
+		CHECK_FOR_INTERRUPTS();
+		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		if (left <= 0)
+			return ETIMEDOUT;
+		rc = WaitLatchOrSocket(MyLatch,
+							   WL_LATCH_SET | WL_SOCKET_CONNECTED | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							   sock, Min(left, STREAM_POLL_MS), PG_WAIT_EXTENSION);
+		if (rc & WL_LATCH_SET)
+			ResetLatch(MyLatch);
+		if (rc & WL_SOCKET_CONNECTED)
+		{
+			if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+				err = errno;
+			return err;
+		}
+	}
+}
+
 /*
  * ConnTcpConnect
  *		Connect a non-blocking socket to one address within the time left:
- *		0 and the socket in *sockp, or an errno, or -1 when a cancel or a
- *		termination is pending (the caller, having freed what it holds, lets
- *		CHECK_FOR_INTERRUPTS act).  The socket is closed on every path but
- *		success.
+ *		0 and the socket in *sockp, or an errno (the socket closed).  The
+ *		wait serves interrupts: a cancel or a termination ends it with an
+ *		error, the socket closed.
  */
 int
 ConnTcpConnect(const ConnSockAddr *sa, TimestampTz deadline, pgsocket *sockp)
 {
 	pgsocket	sock = socket(sa->family, SOCK_STREAM, 0);
-	int			err = 0;
+	volatile int err = 0;
 
 	if (sock == PGINVALID_SOCKET)
 		return errno;
@@ -1119,35 +1147,16 @@ ConnTcpConnect(const ConnSockAddr *sa, TimestampTz deadline, pgsocket *sockp)
 			err = errno;
 		else
 		{
-			for (;;)
+			PG_TRY();
 			{
-				long		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
-				int			rc;
-				socklen_t	len = sizeof(err);
-
-				/* only what would end the statement stops the wait */
-				if (QueryCancelPending || ProcDiePending)
-				{
-					err = -1;
-					break;
-				}
-				if (left <= 0)
-				{
-					err = ETIMEDOUT;
-					break;
-				}
-				rc = WaitLatchOrSocket(MyLatch,
-									   WL_LATCH_SET | WL_SOCKET_CONNECTED | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-									   sock, Min(left, STREAM_POLL_MS), PG_WAIT_EXTENSION);
-				if (rc & WL_LATCH_SET)
-					ResetLatch(MyLatch);
-				if (rc & WL_SOCKET_CONNECTED)
-				{
-					if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-						err = errno;
-					break;
-				}
+				err = await_connect(sock, deadline);
 			}
+			PG_CATCH();
+			{
+				closesocket(sock);
+				PG_RE_THROW();
+			}
+			PG_END_TRY();
 		}
 	}
 	if (err != 0)
@@ -1216,9 +1225,9 @@ ConnTcpAdmitted(const char *authority, const char *property, ConnSockAddr **addr
  * ConnTcpReach
  *		Open a TCP connection to authority ("host:port", what property names)
  *		within timeout_ms and close it at once, to an address
- *		ConnTcpAdmitted gives (ConnTcpConnect).  The wait for the connection is
- *		interruptible; resolving the name is not (getaddrinfo), so a slow
- *		resolver may make it exceed timeout_ms.  Returns NULL when it
+ *		ConnTcpAdmitted gives (ConnTcpConnect).  The wait for the connection
+ *		serves interrupts; resolving the name does not (getaddrinfo), so a
+ *		slow resolver may make it exceed timeout_ms.  Returns NULL when it
  *		connected, else why not, in words that name the address and never
  *		anything else.
  */
@@ -1239,17 +1248,11 @@ ConnTcpReach(const char *authority, const char *property, int timeout_ms)
 
 		err = ConnTcpConnect(&addrs[i], deadline, &sock);
 		if (err == 0)
+		{
 			closesocket(sock);
-		if (err == 0 || err == -1)
-			break;
+			return NULL;
+		}
 	}
-	if (err == -1)
-	{
-		CHECK_FOR_INTERRUPTS();
-		return psprintf("interrupted while connecting to %s", authority);
-	}
-	if (err == 0)
-		return NULL;
 	if (err == ETIMEDOUT)
 		return psprintf("could not connect to %s within %d ms", authority, timeout_ms);
 	return psprintf("could not connect to %s: %s", authority, strerror(err));

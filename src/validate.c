@@ -114,9 +114,13 @@ call_check(void *arg)
 	call->fn(call->check);
 }
 
+/* the longest detail, in bytes */
+#define MAX_DETAIL 2000
+
 /*
  * s as text of the database's encoding, for a row or a report: what a
- * service said may hold control characters or bytes of no character.
+ * service said may hold control characters or bytes of no character, and
+ * is cut to MAX_DETAIL bytes.
  */
 static char *
 printable(const char *s)
@@ -125,6 +129,7 @@ printable(const char *s)
 	char	   *p = out;
 	int			len = strlen(out);
 	int			encoding = GetDatabaseEncoding();
+	bool		cut = len > MAX_DETAIL;
 
 	while (len > 0)
 	{
@@ -140,6 +145,8 @@ printable(const char *s)
 		p += l;
 		len -= l;
 	}
+	if (cut)
+		out = psprintf("%.*s...", pg_mbcliplen(out, strlen(out), MAX_DETAIL), out);
 	return out;
 }
 

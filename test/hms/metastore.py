@@ -6,17 +6,26 @@ calls in the strict binary protocol on a plain (unframed) socket, as a
 metastore does by default.  The answer depends on --mode:
 
   ok           get_all_databases: the databases of --databases (a REPLY
-               whose result struct holds field 0, a list of strings, with an
-               unknown field before it that the client must skip); any
-               other method: a TApplicationException (UNKNOWN_METHOD)
+               whose result struct holds field 0, a list of strings, with
+               fields of a later version around it -- a struct, a map of
+               lists, a set -- that the client must skip); any other
+               method: a TApplicationException (UNKNOWN_METHOD)
+  drip         the answer of ok, one byte at a time
+  many         20,000 databases (an answer of some 500 kB)
+  toolong      50,000 databases of 30 bytes (more than the client reads)
+  odd          databases whose names hold UTF-8, a control character and
+               bytes that are not UTF-8
   meta         get_all_databases: a MetaException (field 1 of the result)
   unknown      every call: a TApplicationException (UNKNOWN_METHOD)
-  framed       the answer of ok behind a frame length (a framed transport)
+  empty        a REPLY whose result struct is empty
+  seqid        the answer of ok to another sequence number
+  sasl         what a SASL-only metastore answers a plain call: an ERROR
+               status frame, then it closes
   close        reads the call and closes the connection
-  silent       reads the call and never answers
   huge         a string longer than the client reads
 
-Calls are counted in --stats-file (JSON: calls, methods).
+Calls are counted in --stats-file (JSON: calls, methods, and closed: the
+calls after which the client closed its connection).
 """
 
 import argparse
@@ -25,12 +34,13 @@ import os
 import socket
 import struct
 import threading
+import time
 
-T_STOP, T_I32, T_STRING, T_STRUCT, T_LIST = 0, 8, 11, 12, 15
+T_STOP, T_I32, T_I64, T_STRING, T_STRUCT, T_MAP, T_SET, T_LIST = 0, 8, 10, 11, 12, 13, 14, 15
 VERSION_1 = 0x80010000
 REPLY, EXCEPTION = 2, 3
 ARGS = None
-STATS = {"calls": 0, "methods": []}
+STATS = {"calls": 0, "methods": [], "closed": 0}
 LOCK = threading.Lock()
 
 
@@ -76,6 +86,16 @@ def application_exception(name, seqid, message):
             + bytes([T_I32]) + struct.pack(">hi", 2, 1) + bytes([T_STOP]))
 
 
+def reply(name, seqid, names, extra=True):
+    later = (bytes([T_STRUCT]) + struct.pack(">h", 7) + bytes([T_I32]) + struct.pack(">hi", 1, 42) + bytes([T_STOP])
+             + bytes([T_MAP]) + struct.pack(">h", 8) + bytes([T_STRING, T_LIST]) + struct.pack(">i", 1)
+             + string("k") + bytes([T_I32]) + struct.pack(">iii", 2, 7, 9)
+             + bytes([T_SET]) + struct.pack(">h", 9) + bytes([T_I64]) + struct.pack(">iq", 1, 5))
+    return (header(REPLY, name, seqid) + (later if extra else b"")
+            + bytes([T_LIST]) + struct.pack(">h", 0) + bytes([T_STRING]) + struct.pack(">i", len(names))
+            + b"".join(struct.pack(">i", len(n)) + n for n in names) + bytes([T_STOP]))
+
+
 def answer(name, seqid):
     mode = ARGS.mode
     if mode == "unknown" or name != "get_all_databases":
@@ -87,29 +107,48 @@ def answer(name, seqid):
     if mode == "huge":
         return header(REPLY, name, seqid) + bytes([T_LIST]) + struct.pack(">h", 0) + bytes([T_STRING]) \
             + struct.pack(">i", 1) + struct.pack(">i", 64 * 1024 * 1024)
-    names = ARGS.databases.split(",") if ARGS.databases else []
-    body = (header(REPLY, name, seqid)
-            # a field of a later version, which the client skips
-            + bytes([T_STRUCT]) + struct.pack(">h", 7) + bytes([T_I32]) + struct.pack(">hi", 1, 42) + bytes([T_STOP])
-            + bytes([T_LIST]) + struct.pack(">h", 0) + bytes([T_STRING]) + struct.pack(">i", len(names))
-            + b"".join(string(n) for n in names) + bytes([T_STOP]))
-    if mode == "framed":
-        return struct.pack(">i", len(body)) + body
-    return body
+    if mode == "empty":
+        return header(REPLY, name, seqid) + bytes([T_STOP])
+    if mode == "sasl":
+        message = b"Invalid status -128"
+        return bytes([4]) + struct.pack(">i", len(message)) + message
+    if mode == "many":
+        return reply(name, seqid, [b"db_%05d" % i for i in range(20000)], extra=False)
+    if mode == "toolong":
+        return reply(name, seqid, [b"database_with_a_long_name_%04d" % (i % 10000) for i in range(50000)], extra=False)
+    if mode == "odd":
+        return reply(name, seqid, ["café".encode(), b"bell\x07", b"\xff\xfe"])
+    names = [n.encode() for n in ARGS.databases.split(",")] if ARGS.databases else []
+    return reply(name, seqid + (1 if mode == "seqid" else 0), names)
+
+
+def closed(conn):
+    """Wait for the client to close its connection, and count it."""
+    while conn.recv(1024):
+        pass
+    with LOCK:
+        STATS["closed"] += 1
+        if ARGS.stats_file:
+            with open(ARGS.stats_file + ".tmp", "w") as f:
+                json.dump(STATS, f)
+            os.replace(ARGS.stats_file + ".tmp", ARGS.stats_file)
 
 
 def serve(conn):
     try:
         name, seqid = read_call(conn)
-        if ARGS.mode == "close":
+        if ARGS.mode in ("close", "sasl"):
+            if ARGS.mode == "sasl":
+                conn.sendall(answer(name, seqid))
             return
-        if ARGS.mode == "silent":
-            while conn.recv(1024):
-                pass
-            return
-        conn.sendall(answer(name, seqid))
-        while conn.recv(1024):
-            pass
+        data = answer(name, seqid)
+        if ARGS.mode == "drip":
+            for i in range(len(data)):
+                conn.sendall(data[i:i + 1])
+                time.sleep(0.001)
+        else:
+            conn.sendall(data)
+        closed(conn)
     except (EOFError, OSError):
         pass
     finally:

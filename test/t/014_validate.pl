@@ -15,6 +15,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use JSON::PP;
 use Test::More;
+use Time::HiRes qw(time);
 use FindBin;
 use lib "$FindBin::RealBin/../perl";
 use ConnTest;
@@ -140,7 +141,8 @@ like($out, qr/^storage connection oss\|t\|/m, 'hms: its storage connection is us
 
 # ------------------------------------- HMS: get_all_databases() over Thrift
 my %hms;
-foreach my $mode (qw(ok meta unknown framed close huge))
+my @modes = qw(ok drip many toolong odd meta unknown empty seqid sasl close huge);
+foreach my $mode (@modes)
 {
 	$hms{$mode} = start_server($dir, "hms_$mode", "$dir/hms_$mode.port", 'python3',
 		"$FindBin::RealBin/../hms/metastore.py", '--port-file', "$dir/hms_$mode.port", '--mode', $mode,
@@ -154,33 +156,63 @@ sub thrift_row
 	my ($row) = rows($conn) =~ /^Hive metastore get_all_databases\(\) \(Thrift\)\|(.*)$/m;
 	return $row // '';
 }
+sub hms_stats { return decode_json(slurp_file("$dir/hms_$_[0].stats")); }
+my $at = sub { "the metastore at 127\\.0\\.0\\.1:$hms{$_[0]}" };
+my $not_thrift = sub { $at->($_[0]) . " did not answer in Thrift's binary protocol: " };
 is(thrift_row('hms_ok'), "t|6 databases: default, sales, web_logs, ml, finance, ... (answered by 127.0.0.1:$hms{ok})",
-	'hms: the metastore names its databases (a field it does not know is skipped)');
-like(thrift_row('hms_meta'), qr/^f\|the metastore at 127\.0\.0\.1:\d+ answered with a MetaException: metastore database is down$/,
+	'hms: the metastore names its databases (fields it does not know are skipped)');
+is(thrift_row('hms_drip'), "t|6 databases: default, sales, web_logs, ml, finance, ... (answered by 127.0.0.1:$hms{drip})",
+	'hms: an answer that comes a byte at a time');
+is(thrift_row('hms_many'), "t|20000 databases: db_00000, db_00001, db_00002, db_00003, db_00004, ... (answered by 127.0.0.1:$hms{many})",
+	'hms: an answer of some 500 kB');
+like(thrift_row('hms_toolong'), qr/^f\|${\ $not_thrift->('toolong')}The answer is longer than 1048576 bytes\.$/,
+	'hms: an answer longer than the bound is refused');
+is(thrift_row('hms_odd'), "t|3 databases: caf\xc3\xa9, bell?, ?? (answered by 127.0.0.1:$hms{odd})",
+	'hms: names are printable text of the database encoding');
+like(thrift_row('hms_meta'), qr/^f\|${\ $at->('meta')} answered with a MetaException: metastore database is down$/,
 	'hms: a MetaException');
-like(thrift_row('hms_unknown'), qr/^f\|the metastore at 127\.0\.0\.1:\d+ refused get_all_databases\(\): Invalid method name: 'get_all_databases'$/,
+like(thrift_row('hms_unknown'), qr/^f\|${\ $at->('unknown')} refused get_all_databases\(\): Invalid method name: 'get_all_databases'$/,
 	'hms: an application exception');
-like(thrift_row('hms_framed'), qr/^f\|the metastore at 127\.0\.0\.1:\d+ did not answer in Thrift's binary protocol: The answer begins with 0x[0-9a-f]{8}, not a strict binary protocol message \(a framed transport/,
-	'hms: a framed answer is named as such');
-like(thrift_row('hms_close'), qr/^f\|the metastore at 127\.0\.0\.1:\d+ closed the connection before it answered/,
+like(thrift_row('hms_empty'), qr/^f\|${\ $not_thrift->('empty')}The answer holds neither the databases nor a MetaException\.$/,
+	'hms: a result without databases is no success');
+like(thrift_row('hms_seqid'), qr/^f\|${\ $not_thrift->('seqid')}The answer is not that of the call\.$/,
+	'hms: an answer to another call');
+like(thrift_row('hms_sasl'), qr/^f\|${\ $not_thrift->('sasl')}The answer is not a message of the strict binary protocol \(the metastore may want SASL or a framed transport\)\.$/,
+	'hms: a SASL-only metastore');
+like(thrift_row('hms_close'), qr/^f\|${\ $at->('close')} closed the connection before it answered/,
 	'hms: a metastore that hangs up');
-like(thrift_row('hms_huge'), qr/^f\|.*A string is longer than the answer may be\.$/, 'hms: an answer past the bound is refused');
+like(thrift_row('hms_huge'), qr/^f\|${\ $not_thrift->('huge')}A string is longer than the answer may be\.$/,
+	'hms: a string past the bound is refused');
 like(thrift_row('hms'), qr/^f\|the metastore at 127\.0\.0\.1:$open_port did not answer within 1000 ms$/,
 	'hms: a listener that never answers: the timeout');
+foreach my $mode (qw(ok meta))
+{
+	my $stats;
+	foreach (1 .. 50)
+	{
+		$stats = hms_stats($mode);
+		last if $stats->{closed} == $stats->{calls};
+		select(undef, undef, undef, 0.1);
+	}
+	is($stats->{closed}, $stats->{calls}, "hms: every connection was closed ($mode: $stats->{calls} calls)");
+}
 sql(qq{SELECT connection.create('hms_two', 'CATALOG', 'HMS',
 	'{"HIVE_METASTORE_URIS": "thrift://127.0.0.1:$closed_port,thrift://127.0.0.1:$hms{ok}", "STORAGE_CONNECTION": "oss"}')});
 like(thrift_row('hms_two'), qr/^t\|6 databases: .* \(answered by 127\.0\.0\.1:$hms{ok}\)$/,
 	'hms: the first metastore that accepts answers');
-my $calls = decode_json(slurp_file("$dir/hms_ok.stats"))->{calls};
+my $calls = hms_stats('ok')->{calls};
 sql(qq{SELECT connection.create('hms_krb', 'CATALOG', 'HMS',
 	'{"HIVE_METASTORE_URIS": "thrift://127.0.0.1:$hms{ok}", "STORAGE_CONNECTION": "oss",
 	  "KERBEROS_PRINCIPAL": "loader\@EXAMPLE.COM", "KERBEROS_KEYTAB": "a2V5dGFi",
 	  "METASTORE_PRINCIPAL": "hive/_HOST\@EXAMPLE.COM"}')});
 like(thrift_row('hms_krb'), qr/^f\|not checked: the metastore wants SASL with Kerberos/, 'hms: Kerberos is said not to be checked');
-is(decode_json(slurp_file("$dir/hms_ok.stats"))->{calls}, $calls, 'and the metastore was not called');
+is(hms_stats('ok')->{calls}, $calls, 'and the metastore was not called');
+my $hms_start = time;
 ($ret, $stdout, $stderr) = $node->psql('postgres',
 	"SET connection.sts_timeout = 20000; SET statement_timeout = 300; SELECT * FROM connection.validate('hms')");
+my $hms_took = time - $hms_start;
 like($stderr, qr/canceling statement due to statement timeout/, 'hms: statement_timeout cancels the wait for an answer');
+ok($hms_took < 10, "at once, not after connection.sts_timeout (${hms_took}s)");
 
 # ------------------------------------------------ keys with a bucket
 $out = rows('oss', 'lake/events');
