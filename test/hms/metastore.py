@@ -29,29 +29,19 @@ calls after which the client closed its connection).
 """
 
 import argparse
-import json
 import os
-import socket
 import struct
-import threading
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testserver import Counts, recv_exact, serve_forever  # noqa: E402
 
 T_STOP, T_I32, T_I64, T_STRING, T_STRUCT, T_MAP, T_SET, T_LIST = 0, 8, 10, 11, 12, 13, 14, 15
 VERSION_1 = 0x80010000
 REPLY, EXCEPTION = 2, 3
 ARGS = None
-STATS = {"calls": 0, "methods": [], "closed": 0}
-LOCK = threading.Lock()
-
-
-def recv_exact(conn, n):
-    data = b""
-    while len(data) < n:
-        chunk = conn.recv(n - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
+STATS = None
 
 
 def string(s):
@@ -67,13 +57,10 @@ def read_call(conn):
     seqid = struct.unpack(">i", recv_exact(conn, 4))[0]
     if recv_exact(conn, 1) != b"\0":  # get_all_databases has no arguments
         raise EOFError
-    with LOCK:
-        STATS["calls"] += 1
-        STATS["methods"].append(name)
-        if ARGS.stats_file:
-            with open(ARGS.stats_file + ".tmp", "w") as f:
-                json.dump(STATS, f)
-            os.replace(ARGS.stats_file + ".tmp", ARGS.stats_file)
+    def count(values):
+        values["calls"] += 1
+        values["methods"].append(name)
+    STATS.update(count)
     return name, seqid
 
 
@@ -126,12 +113,7 @@ def closed(conn):
     """Wait for the client to close its connection, and count it."""
     while conn.recv(1024):
         pass
-    with LOCK:
-        STATS["closed"] += 1
-        if ARGS.stats_file:
-            with open(ARGS.stats_file + ".tmp", "w") as f:
-                json.dump(STATS, f)
-            os.replace(ARGS.stats_file + ".tmp", ARGS.stats_file)
+    STATS.update(lambda values: values.update(closed=values["closed"] + 1))
 
 
 def serve(conn):
@@ -156,23 +138,15 @@ def serve(conn):
 
 
 def main():
-    global ARGS
+    global ARGS, STATS
     p = argparse.ArgumentParser()
     p.add_argument("--port-file", required=True)
     p.add_argument("--mode", default="ok")
     p.add_argument("--databases", default="default")
     p.add_argument("--stats-file")
     ARGS = p.parse_args()
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    with open(ARGS.port_file + ".tmp", "w") as f:
-        f.write(str(listener.getsockname()[1]))
-    os.replace(ARGS.port_file + ".tmp", ARGS.port_file)
-    while True:
-        conn, _ = listener.accept()
-        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+    STATS = Counts(ARGS.stats_file, calls=0, methods=[], closed=0)
+    serve_forever(ARGS.port_file, serve)
 
 
 if __name__ == "__main__":

@@ -23,19 +23,20 @@ import argparse
 import base64
 import hashlib
 import hmac
-import json
 import os
 import select
 import socket
 import ssl
 import struct
-import threading
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testserver import Counts, recv_exact, serve_forever  # noqa: E402
 
 USERS = {}
 MECHANISMS = ["PLAIN", "SCRAM-SHA-256"]
 SCRAM_ITERATIONS = 4096
-STATS = {"ok": 0, "failed": 0}
-LOCK = threading.Lock()
+STATS = None
 ARGS = None
 
 API_SASL_HANDSHAKE = 17
@@ -46,22 +47,7 @@ UNSUPPORTED_SASL_MECHANISM = 33
 
 
 def count(what):
-    with LOCK:
-        STATS[what] += 1
-        if ARGS.stats_file:
-            with open(ARGS.stats_file + ".tmp", "w") as f:
-                json.dump(STATS, f)
-            os.replace(ARGS.stats_file + ".tmp", ARGS.stats_file)
-
-
-def recv_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
+    STATS.update(lambda values: values.update({what: values[what] + 1}))
 
 
 def read_frame(sock):
@@ -266,7 +252,7 @@ def serve(conn, context):
 
 
 def main():
-    global ARGS
+    global ARGS, STATS
     p = argparse.ArgumentParser()
     p.add_argument("--port-file", required=True)
     p.add_argument("--upstream", required=True, help="HOST:PORT of a mock broker")
@@ -275,6 +261,7 @@ def main():
     p.add_argument("--client-ca")
     p.add_argument("--stats-file")
     ARGS = p.parse_args()
+    STATS = Counts(ARGS.stats_file, ok=0, failed=0)
     host, _, port = ARGS.upstream.rpartition(":")
     ARGS.upstream = (host, int(port))
     for u in ARGS.user:
@@ -287,16 +274,7 @@ def main():
         if ARGS.client_ca:
             context.verify_mode = ssl.CERT_REQUIRED
             context.load_verify_locations(ARGS.client_ca)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    with open(ARGS.port_file + ".tmp", "w") as f:
-        f.write(str(listener.getsockname()[1]))
-    os.replace(ARGS.port_file + ".tmp", ARGS.port_file)
-    while True:
-        conn, _ = listener.accept()
-        threading.Thread(target=serve, args=(conn, context), daemon=True).start()
+    serve_forever(ARGS.port_file, serve, context)
 
 
 if __name__ == "__main__":
