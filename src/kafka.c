@@ -238,8 +238,8 @@ configure(KafkaCall *call, const ConnProps *props, const char *servers, int time
 }
 
 /*
- * Ask for the metadata until it comes, an error ends the wait, the time is
- * up, or a cancel or a termination is pending: *detail says which.
+ * Ask for the metadata until it comes, an error ends the wait or the time
+ * is up: *detail says which.  Interrupts are served between slices.
  */
 static bool
 ask(rd_kafka_t *rk, KafkaCall *call, int timeout_ms, const ConnKeys *scrub, char **detail)
@@ -252,9 +252,12 @@ ask(rd_kafka_t *rk, KafkaCall *call, int timeout_ms, const ConnKeys *scrub, char
 
 	for (;;)
 	{
-		long		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		long		left;
 
-		if (left <= 0 || QueryCancelPending || ProcDiePending)
+		/* a cancel ends the call here (the caller destroys the client) */
+		CHECK_FOR_INTERRUPTS();
+		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		if (left <= 0)
 			break;
 		err = rd_kafka_metadata(rk, 1, NULL, &md, (int) Min(left, slice));
 		if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -385,6 +388,5 @@ ConnKafkaMetadata(const ConnRow *row, List *brokers, int timeout_ms, char **deta
 		ConnWipeProps(&props);
 	}
 	PG_END_TRY();
-	CHECK_FOR_INTERRUPTS();
 	return ok;
 }
