@@ -424,8 +424,18 @@ typedef struct StsPlan
 	ConnStsKey	key;
 } StsPlan;
 
-static void address_call(const ConnProvider *provider, const ConnProps *props,
-						 ConnStsRequest *req);
+/* Where the call goes, STS_ENDPOINT or the provider's; the region it names. */
+static void
+address_call(const ConnProvider *provider, const ConnProps *props, ConnStsRequest *req)
+{
+	const char *endpoint = ConnPropValue(props, "STS_ENDPOINT");
+
+	req->endpoint_from = endpoint ? "STS_ENDPOINT" : "The default STS endpoint";
+	ConnHttpEndpoint(endpoint ? endpoint : provider->sts_endpoint(req->region, req->role_arn),
+					 "STS_ENDPOINT", &req->endpoint);
+	if (req->region == NULL)
+		req->region = provider->sts_default_region;
+}
 
 static void
 plan_call(const ConnRow *row, StsPlan *plan)
@@ -458,19 +468,6 @@ plan_call(const ConnRow *row, StsPlan *plan)
 	if (req->duration == NULL)
 		req->duration = CONN_STS_DEFAULT_DURATION;
 	address_call(plan->provider, props, req);
-}
-
-/* Where the call goes, STS_ENDPOINT or the provider's; the region it names. */
-static void
-address_call(const ConnProvider *provider, const ConnProps *props, ConnStsRequest *req)
-{
-	const char *endpoint = ConnPropValue(props, "STS_ENDPOINT");
-
-	req->endpoint_from = endpoint ? "STS_ENDPOINT" : "The default STS endpoint";
-	ConnHttpEndpoint(endpoint ? endpoint : provider->sts_endpoint(req->region, req->role_arn),
-					 "STS_ENDPOINT", &req->endpoint);
-	if (req->region == NULL)
-		req->region = provider->sts_default_region;
 }
 
 /*
