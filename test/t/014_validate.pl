@@ -279,6 +279,14 @@ like($out, qr/^assume role [^|]*\|f\|.*AccessDenied/m, 'role: a trust policy wit
 like($out, qr/add the condition \{"StringEquals": \{"sts:ExternalId": "\Q$external_id\E"\}\}/,
 	'role: the detail prints the condition to add');
 unlike($out, qr/\Q$key{src}[1]\E/, 'no secret of the source');
+# a CLOUD_FUNCTION connection: the role its function service assumes
+sql(qq{SELECT connection.create('fn', 'API', 'CLOUD_FUNCTION',
+	'{"PROVIDER": "aws", "REGION": "us-east-1", "ROLE_ARN": "arn:aws:iam::123456789012:role/invoker",
+	  "CODE_BUCKET": "code", "SOURCE_CONNECTION": "src", "STS_ENDPOINT": "$emubase"}')});
+my $fn_id = sql("SELECT connection.property('fn', 'EXTERNAL_ID')");
+emulator_control($emubase, roles => { 'arn:aws:iam::123456789012:role/invoker' => $fn_id });
+like(rows('fn'), qr/^assume role arn:aws:iam::123456789012:role\/invoker\|t\|assumed arn:aws:sts::123456789012:assumed-role\/invoker\/pg-postgres-fn, temporary credentials valid until /m,
+	'CLOUD_FUNCTION: its role assumed');
 
 # ------------------------------------------- OAuth catalogs: token, call
 $out = rows('unity');
