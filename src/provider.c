@@ -53,6 +53,7 @@ static const ConnProvider providers[] = {
 		.sts_call = ConnAwsStsCall,
 		.sts_parse = ConnAwsStsParse,
 		.storage_type = "S3",
+		.storage_label = "s3",
 		.signs_payload = true,
 		.storage_endpoint = ConnAwsStorageEndpoint,
 		.own_domains = aws_domains,
@@ -73,6 +74,7 @@ static const ConnProvider providers[] = {
 		.sts_call = ConnAliyunStsCall,
 		.sts_parse = ConnAliyunStsParse,
 		.storage_type = "OSS",
+		.storage_label = "oss",
 		.storage_endpoint = NULL,	/* ENDPOINT is required */
 		.own_domains = aliyun_domains,
 		.bucket_name = NULL,
@@ -92,6 +94,7 @@ static const ConnProvider providers[] = {
 		.sts_call = ConnTencentStsCall,
 		.sts_parse = ConnTencentStsParse,
 		.storage_type = "COS",
+		.storage_label = "cos",
 		.storage_endpoint = ConnTencentStorageEndpoint,
 		.own_domains = tencent_domains,
 		.bucket_name = ConnTencentBucketName,
@@ -153,6 +156,39 @@ ConnProviderValidArn(const ConnProvider *provider, const char *arn)
 			!(provider->arn_role_path && *p == '/'))
 			return false;
 	return true;
+}
+
+/*
+ * ConnProviderStorageHost
+ *		Is authority's host the provider's object storage: within its own
+ *		domains, with a label that is its storage label or begins with it
+ *		and a dash (s3.us-east-1.amazonaws.com, oss-cn-hangzhou.aliyuncs.com,
+ *		cos.ap-shanghai.myqcloud.com) -- not another of its services
+ *		(ec2-1-2-3-4.compute-1.amazonaws.com)?
+ */
+bool
+ConnProviderStorageHost(const ConnProvider *provider, const char *authority)
+{
+	const char *colon = strrchr(authority, ':');
+	size_t		hlen = colon && authority[0] != '[' ? (size_t) (colon - authority) : strlen(authority);
+	size_t		llen = strlen(provider->storage_label);
+	const char *label = authority;
+
+	if (!ConnProviderOwnDomain(provider, authority))
+		return false;
+	while (label < authority + hlen)
+	{
+		const char *dot = memchr(label, '.', authority + hlen - label);
+		size_t		len = dot ? (size_t) (dot - label) : (size_t) (authority + hlen - label);
+
+		if (len >= llen && pg_strncasecmp(label, provider->storage_label, llen) == 0 &&
+			(len == llen || label[llen] == '-'))
+			return true;
+		if (dot == NULL)
+			break;
+		label = dot + 1;
+	}
+	return false;
 }
 
 /*

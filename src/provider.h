@@ -112,6 +112,7 @@ typedef struct ConnProvider
 
 	/* object storage */
 	const char *storage_type;	/* "S3" */
+	const char *storage_label;	/* "s3": a label of its storage hosts */
 	bool		signs_payload;	/* requests sign the body's SHA-256 */
 	char	   *(*storage_endpoint) (const char *region);	/* NULL: none */
 	const char *const *own_domains; /* virtual-hosted by default there */
@@ -125,6 +126,7 @@ extern const ConnProvider *ConnProviderOf(ConnCloud cloud);
 extern const ConnProvider *ConnProviderOfStorage(const char *type);
 extern bool ConnProviderValidArn(const ConnProvider *provider, const char *arn);
 extern bool ConnProviderOwnDomain(const ConnProvider *provider, const char *authority);
+extern bool ConnProviderStorageHost(const ConnProvider *provider, const char *authority);
 
 /* the providers' functions */
 extern char *ConnAwsStsEndpoint(const char *region, const char *role_arn);

@@ -21,8 +21,8 @@
  *	  condition that names the connection's EXTERNAL_ID;
  *	- S3, OSS, COS with keys: the cloud's STS says whom they belong to
  *	  (GetCallerIdentity, at STS_ENDPOINT or the provider's endpoint; not
- *	  for keys of another service, whose ENDPOINT is off the provider's
- *	  domains, unless STS_ENDPOINT is set); given target "bucket[/prefix]",
+ *	  for keys of another service, whose ENDPOINT is not the provider's
+ *	  object storage, unless STS_ENDPOINT is set); given target "bucket[/prefix]",
  *	  one listing of at most one object there;
  *	- KAFKA, HDFS, HMS: a TCP connection to every listed address within
  *	  connection.sts_timeout; KAFKA also a metadata request through
@@ -288,8 +288,9 @@ check_identity(Check *check)
 /*
  * Would the cloud's STS know the keys of this storage connection?  Yes
  * with STS_ENDPOINT, or when its object storage is the provider's own (no
- * ENDPOINT, or one on the provider's domains): the keys of an
- * S3-compatible service elsewhere are not sent to AWS.
+ * ENDPOINT, or one of the provider's storage hosts): the keys of an
+ * S3-compatible service elsewhere -- on an EC2 host name, say -- are not
+ * sent to AWS.
  */
 static bool
 cloud_keys(const ConnRow *row, const ConnProvider *provider)
@@ -300,7 +301,7 @@ cloud_keys(const ConnRow *row, const ConnProvider *provider)
 	if (ConnJsonbString(&row->plain->root, "STS_ENDPOINT") || endpoint == NULL)
 		return true;
 	ConnHttpEndpoint(endpoint, "ENDPOINT", &ep);
-	return ConnProviderOwnDomain(provider, ep.authority);
+	return ConnProviderStorageHost(provider, ep.authority);
 }
 
 /* A listing of at most one object under check->arg ("bucket[/prefix]"). */
@@ -725,7 +726,7 @@ run_checks(const char *name, const char *target, FunctionCallInfo fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("nothing to check for connection \"%s\" without a target", name),
-				 provider ? errdetail("Its ENDPOINT is not on %s's domains, so %s STS is not asked whom its keys belong to; set STS_ENDPOINT to ask one.",
+				 provider ? errdetail("Its ENDPOINT is not %s's object storage, so %s STS is not asked whom its keys belong to; set STS_ENDPOINT to ask one.",
 									  provider->label, provider->label) : 0,
 				 errhint("Pass a \"bucket[/prefix]\" to list: connection.validate('%s', 'bucket/prefix').", name)));
 }

@@ -227,8 +227,21 @@ unlike($out, qr/not-the-secret|\Q$key{oss}[1]\E/, 'no secret in the rows');
 ($ret, $stdout, $stderr) = $node->psql('postgres', "SELECT * FROM connection.validate('oss')");
 like($stderr, qr/nothing to check for connection "oss" without a target/,
 	'keys of an endpoint off the cloud, without STS_ENDPOINT or a target: told what to pass');
-like($stderr, qr/DETAIL:  Its ENDPOINT is not on Alibaba Cloud's domains, so Alibaba Cloud STS is not asked whom its keys belong to; set STS_ENDPOINT to ask one\./,
+like($stderr, qr/DETAIL:  Its ENDPOINT is not Alibaba Cloud's object storage, so Alibaba Cloud STS is not asked whom its keys belong to; set STS_ENDPOINT to ask one\./,
 	'and why the cloud is not asked');
+# an S3-compatible service on a host of AWS's domains is not AWS's S3
+sql(qq{LOAD 'connection'; SET connection.allowed_hosts = '*.amazonaws.com:*';
+	SELECT connection.create('s3_ec2', 'STORAGE', 'S3',
+	  '{"ACCESS_KEY": "$key{src}[0]", "SECRET_KEY": "$key{src}[1]", "REGION": "eu-west-1",
+	    "ENDPOINT": "https://minio.ec2-1-2-3-4.compute-1.amazonaws.com:9000"}');
+	SELECT connection.create('s3_aws_endpoint', 'STORAGE', 'S3',
+	  '{"ACCESS_KEY": "$key{src}[0]", "SECRET_KEY": "$key{src}[1]", "REGION": "eu-west-1",
+	    "ENDPOINT": "https://s3.eu-west-1.amazonaws.com"}')});
+($ret, $stdout, $stderr) = $node->psql('postgres', "SELECT * FROM connection.validate('s3_ec2')");
+like($stderr, qr/nothing to check for connection "s3_ec2" without a target\nDETAIL:  Its ENDPOINT is not AWS's object storage/,
+	'keys of a service on an EC2 host name are not sent to AWS STS');
+like(sql("SELECT check_name FROM connection.validate('s3_aws_endpoint')"), qr/^identity of the keys \(AWS STS GetCallerIdentity\)$/,
+	'keys of an ENDPOINT that is AWS\'s S3 are asked about');
 
 # ------------------------------------------ keys: whose are they?
 my %account = (s3 => '123456789012', oss => '1234567890123456', cos => '100000000001');
