@@ -440,9 +440,6 @@ ConnHmsDatabases(List *authorities, int timeout_ms, char **detail)
 	foreach(lc, authorities)
 	{
 		Peer		p;
-		ConnSockAddr *addrs;
-		int			naddrs;
-		int			err = ECONNREFUSED;
 		char	   *why;
 		List	   *names;
 
@@ -451,19 +448,10 @@ ConnHmsDatabases(List *authorities, int timeout_ms, char **detail)
 		p.timeout_ms = timeout_ms;
 		p.deadline = deadline;
 		initStringInfo(&p.in);
-		why = ConnTcpAdmitted(p.authority, "HIVE_METASTORE_URIS", &addrs, &naddrs);
+		why = ConnTcpOpen(p.authority, "HIVE_METASTORE_URIS", deadline, timeout_ms, &p.sock);
 		if (why)
 		{
 			*detail = why;
-			continue;
-		}
-		for (int i = 0; i < naddrs && err != 0; i++)
-			err = ConnTcpConnect(&addrs[i], deadline, &p.sock);
-		if (err != 0)
-		{
-			*detail = err == ETIMEDOUT ?
-				psprintf("could not connect to %s within %d ms", p.authority, timeout_ms) :
-				psprintf("could not connect to %s: %s", p.authority, strerror(err));
 			continue;
 		}
 

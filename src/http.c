@@ -1125,14 +1125,13 @@ await_connect(pgsocket sock, TimestampTz deadline)
 }
 
 /*
- * ConnTcpConnect
- *		Connect a non-blocking socket to one address within the time left:
- *		0 and the socket in *sockp, or an errno (the socket closed).  The
- *		wait serves interrupts: a cancel or a termination ends it with an
- *		error, the socket closed.
+ * Connect a non-blocking socket to one address within the time left: 0 and
+ * the socket in *sockp, or an errno (the socket closed).  The wait serves
+ * interrupts: a cancel or a termination ends it with an error, the socket
+ * closed.
  */
-int
-ConnTcpConnect(const ConnSockAddr *sa, TimestampTz deadline, pgsocket *sockp)
+static int
+tcp_connect(const ConnSockAddr *sa, TimestampTz deadline, pgsocket *sockp)
 {
 	pgsocket	sock = socket(sa->family, SOCK_STREAM, 0);
 	volatile int err = 0;
@@ -1222,38 +1221,50 @@ ConnTcpAdmitted(const char *authority, const char *property, ConnSockAddr **addr
 }
 
 /*
- * ConnTcpReach
- *		Open a TCP connection to authority ("host:port", what property names)
- *		within timeout_ms and close it at once, to an address
- *		ConnTcpAdmitted gives (ConnTcpConnect).  The wait for the connection
- *		serves interrupts; resolving the name does not (getaddrinfo), so a
- *		slow resolver may make it exceed timeout_ms.  Returns NULL when it
- *		connected, else why not, in words that name the address and never
- *		anything else.
+ * ConnTcpOpen
+ *		A TCP connection to authority ("host:port", what property names),
+ *		to an address ConnTcpAdmitted gives, by deadline (timeout_ms is for
+ *		messages): NULL and the socket in *sockp, or why not, in words that
+ *		name the address and never anything else.  The wait serves
+ *		interrupts; resolving the name does not (getaddrinfo), so a slow
+ *		resolver may make it pass the deadline.
  */
 char *
-ConnTcpReach(const char *authority, const char *property, int timeout_ms)
+ConnTcpOpen(const char *authority, const char *property, TimestampTz deadline, int timeout_ms,
+			pgsocket *sockp)
 {
 	ConnSockAddr *addrs;
 	int			naddrs;
 	int			err = ECONNREFUSED;
-	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
 	char	   *why = ConnTcpAdmitted(authority, property, &addrs, &naddrs);
 
 	if (why)
 		return why;
 	for (int i = 0; i < naddrs; i++)
 	{
-		pgsocket	sock;
-
-		err = ConnTcpConnect(&addrs[i], deadline, &sock);
+		err = tcp_connect(&addrs[i], deadline, sockp);
 		if (err == 0)
-		{
-			closesocket(sock);
 			return NULL;
-		}
 	}
 	if (err == ETIMEDOUT)
 		return psprintf("could not connect to %s within %d ms", authority, timeout_ms);
 	return psprintf("could not connect to %s: %s", authority, strerror(err));
+}
+
+/*
+ * ConnTcpReach
+ *		Open a TCP connection to authority within timeout_ms (ConnTcpOpen)
+ *		and close it at once: NULL, or why not.
+ */
+char *
+ConnTcpReach(const char *authority, const char *property, int timeout_ms)
+{
+	pgsocket	sock;
+	char	   *why = ConnTcpOpen(authority, property,
+								  TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms),
+								  timeout_ms, &sock);
+
+	if (why == NULL)
+		closesocket(sock);
+	return why;
 }

@@ -110,7 +110,8 @@ typedef struct ConnSockAddr
 
 extern char *ConnTcpAdmitted(const char *authority, const char *property,
 							 ConnSockAddr **addrs, int *naddrs);
-extern int	ConnTcpConnect(const ConnSockAddr *sa, TimestampTz deadline, pgsocket *sockp);
+extern char *ConnTcpOpen(const char *authority, const char *property, TimestampTz deadline,
+						 int timeout_ms, pgsocket *sockp);
 extern char *ConnTcpReach(const char *authority, const char *property, int timeout_ms);
 extern void ConnHttpRequest(const char *method, const ConnEndpoint *ep, const char *property,
 							const char *url, List *headers, const char *body,

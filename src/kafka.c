@@ -174,18 +174,6 @@ keep_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	strlcpy(call->reason, reason ? reason : "", sizeof(call->reason));
 }
 
-/* s scrubbed of the connection's secrets, in printable ASCII */
-static char *
-clean(const char *s, const ConnKeys *scrub)
-{
-	char	   *out = ConnScrubText(s, scrub);
-
-	for (char *p = out; *p; p++)
-		if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
-			*p = '?';
-	return out;
-}
-
 static void
 set(rd_kafka_conf_t *conf, const char *name, const char *value)
 {
@@ -273,12 +261,12 @@ ask(rd_kafka_t *rk, KafkaCall *call, int timeout_ms, const ConnKeys *scrub, char
 		*detail = psprintf("%d broker%s, %d topic%s (answered by %s)",
 						   md->broker_cnt, md->broker_cnt == 1 ? "" : "s",
 						   md->topic_cnt, md->topic_cnt == 1 ? "" : "s",
-						   clean(md->orig_broker_name, scrub));
+						   ConnScrubText(md->orig_broker_name, scrub));
 		rd_kafka_metadata_destroy(md);
 		return true;
 	}
 	if (call->err != RD_KAFKA_RESP_ERR_NO_ERROR)
-		*detail = psprintf("no metadata: %s", clean(call->reason, scrub));
+		*detail = psprintf("no metadata: %s", ConnScrubText(call->reason, scrub));
 	else
 		*detail = psprintf("no metadata within %d ms: %s", timeout_ms, rd_kafka_err2str(err));
 	refused = pg_atomic_read_u32(&call->refused);
@@ -369,7 +357,7 @@ ConnKafkaMetadata(const ConnRow *row, List *brokers, int timeout_ms, char **deta
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("could not create a Kafka client for connection \"%s\"", row->name),
-					 errdetail("%s", clean(errstr, &scrub))));
+					 errdetail("%s", ConnScrubText(errstr, &scrub))));
 		}
 		conf = NULL;			/* the client's now */
 		ok = ask(rk, call, timeout_ms, &scrub, detail);

@@ -152,7 +152,6 @@ connection_list_objects(PG_FUNCTION_ARGS)
 	while (limit < 0 || count < limit)
 	{
 		MemoryContext old = MemoryContextSwitchTo(page_cxt);
-		ConnObjectCall call;
 		ConnHttpResponse resp;
 		const char *p;
 		const char *end;
@@ -162,14 +161,9 @@ connection_list_objects(PG_FUNCTION_ARGS)
 		char	   *last = NULL;
 		char		max_keys[24];
 
-		object_call(&call, "GET", bucket, NULL, "list objects in");
 		snprintf(max_keys, sizeof(max_keys), INT64_FORMAT,
 				 limit < 0 ? LIST_PAGE : Min(LIST_PAGE, limit - count));
-		call.params[call.nparams++] = (ConnParam) {"prefix", prefix};
-		call.params[call.nparams++] = (ConnParam) {"max-keys", max_keys};
-		if (marker[0])
-			call.params[call.nparams++] = (ConnParam) {"marker", marker};
-		ConnObjectRequestAll(st, &call, &resp);
+		ConnObjectListPage(st, bucket, prefix, max_keys, marker, &resp);
 
 		end = resp.body + resp.len;
 		for (p = resp.body; (p = ConnXmlNext(p, end, "Contents", &item_end)) != NULL;

@@ -1333,18 +1333,13 @@ ConnValidateProps(ConnProps *props, const char *connname)
 				if (!val && sasl)
 					require(props, def);
 				if (val && !sasl)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("property \"%s\" is only valid with SECURITY_PROTOCOL SASL_PLAINTEXT or SASL_SSL",
-									def->name)));
+					only_with(def, "SECURITY_PROTOCOL SASL_PLAINTEXT or SASL_SSL");
 				break;
 			case CONN_REQ_PRINCIPAL:
 				if (!val && principal)
 					require(props, def);
 				if (val && !principal)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("property \"%s\" is only valid with KERBEROS_PRINCIPAL", def->name)));
+					only_with(def, "KERBEROS_PRINCIPAL");
 				break;
 			case CONN_REQ_TENCENT:
 				if (!val && provider && strcmp(provider, "tencent") == 0)

@@ -504,6 +504,29 @@ ConnObjectRequestAll(ConnStorage *st, ConnObjectCall *call, ConnHttpResponse *re
 	ConnHttpEnd(s);
 }
 
+/*
+ * ConnObjectListPage
+ *		One page of ListObjects (which all three providers speak): at most
+ *		max_keys keys under prefix in bucket, after marker ("" or NULL: from
+ *		the first), the answer's XML read whole into resp.
+ */
+void
+ConnObjectListPage(ConnStorage *st, const char *bucket, const char *prefix,
+				   const char *max_keys, const char *marker, ConnHttpResponse *resp)
+{
+	ConnObjectCall call;
+
+	memset(&call, 0, sizeof(call));
+	call.method = "GET";
+	call.bucket = bucket;
+	call.action = "list objects in";
+	call.params[call.nparams++] = (ConnParam) {"prefix", prefix};
+	call.params[call.nparams++] = (ConnParam) {"max-keys", max_keys};
+	if (marker && marker[0])
+		call.params[call.nparams++] = (ConnParam) {"marker", marker};
+	ConnObjectRequestAll(st, &call, resp);
+}
+
 /* An ETag without its quotes (and W/ of a weak one). */
 char *
 ConnUnquoteEtag(const char *etag)

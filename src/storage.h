@@ -63,6 +63,9 @@ extern void ConnObjectRaise(ConnStorage *st, const ConnObjectCall *call,
 							ConnHttpStream *s) pg_attribute_noreturn();
 extern void ConnObjectRequestAll(ConnStorage *st, ConnObjectCall *call,
 								 ConnHttpResponse *resp);
+extern void ConnObjectListPage(ConnStorage *st, const char *bucket, const char *prefix,
+							   const char *max_keys, const char *marker,
+							   ConnHttpResponse *resp);
 extern char *ConnObjectName(const ConnObjectCall *call);
 extern char *ConnUnquoteEtag(const char *etag);
 

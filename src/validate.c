@@ -215,6 +215,34 @@ same_row(Check *check)
 	return row;
 }
 
+/* The addresses of a list property: a JSON array of strings. */
+static List *
+addresses(const ConnRow *row, const char *property, bool strip_thrift)
+{
+	JsonbValue *v = getKeyJsonValueFromContainer(&row->plain->root, property,
+												 strlen(property), NULL);
+	List	   *result = NIL;
+	JsonbIterator *it;
+	JsonbValue	item;
+	JsonbIteratorToken tok;
+
+	if (v == NULL || v->type != jbvBinary)
+		return NIL;
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
+	{
+		char	   *s;
+
+		if (tok != WJB_ELEM || item.type != jbvString)
+			continue;
+		s = pnstrdup(item.val.string.val, item.val.string.len);
+		if (strip_thrift && pg_strncasecmp(s, "thrift://", 9) == 0)
+			s += 9;
+		result = lappend(result, s);
+	}
+	return result;
+}
+
 /* A TCP connection to check->arg ("host:port"). */
 static void
 check_reach(Check *check)
@@ -224,8 +252,6 @@ check_reach(Check *check)
 	check->ok = (why == NULL);
 	check->detail = why ? why : psprintf("connected to %s", check->arg);
 }
-
-static List *addresses(const ConnRow *row, const char *property, bool strip_thrift);
 
 /* A Kafka metadata request, with the connection's security settings. */
 static void
@@ -311,7 +337,6 @@ check_list(Check *check)
 	char	   *bucket;
 	char	   *prefix;
 	ConnStorage *st;
-	ConnObjectCall call;
 	ConnHttpResponse resp;
 	const char *item_end;
 	const char *item;
@@ -319,13 +344,7 @@ check_list(Check *check)
 
 	ConnObjectPath(check->arg, false, &bucket, &prefix);
 	st = ConnStorageOpen(check->name, FUNCTION_NAME);
-	memset(&call, 0, sizeof(call));
-	call.method = "GET";
-	call.bucket = bucket;
-	call.action = "list objects in";
-	call.params[call.nparams++] = (ConnParam) {"prefix", prefix};
-	call.params[call.nparams++] = (ConnParam) {"max-keys", "1"};
-	ConnObjectRequestAll(st, &call, &resp);
+	ConnObjectListPage(st, bucket, prefix, "1", NULL, &resp);
 	item = ConnXmlNext(resp.body, resp.body + resp.len, "Contents", &item_end);
 	if (item)
 		key = ConnXmlElement(item, item_end, "Key");
@@ -561,34 +580,6 @@ check_catalog_call(Check *check)
 	else
 		check->detail = psprintf("configuration read%s%s", warehouse ? " for warehouse " : "",
 								 warehouse ? warehouse : "");
-}
-
-/* The addresses of a list property: a JSON array of strings. */
-static List *
-addresses(const ConnRow *row, const char *property, bool strip_thrift)
-{
-	JsonbValue *v = getKeyJsonValueFromContainer(&row->plain->root, property,
-												 strlen(property), NULL);
-	List	   *result = NIL;
-	JsonbIterator *it;
-	JsonbValue	item;
-	JsonbIteratorToken tok;
-
-	if (v == NULL || v->type != jbvBinary)
-		return NIL;
-	it = JsonbIteratorInit(v->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
-	{
-		char	   *s;
-
-		if (tok != WJB_ELEM || item.type != jbvString)
-			continue;
-		s = pnstrdup(item.val.string.val, item.val.string.len);
-		if (strip_thrift && pg_strncasecmp(s, "thrift://", 9) == 0)
-			s += 9;
-		result = lappend(result, s);
-	}
-	return result;
 }
 
 /*
